@@ -1,0 +1,1 @@
+"""live: the audience side of a live debate."""

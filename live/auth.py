@@ -1,0 +1,118 @@
+"""Who is who: participant tokens, moderator sessions, admin password, Origin checks.
+
+Pure functions over a secret; no HTTP and no Redis here. Tokens are signed with
+itsdangerous so a forged or edited token is simply not recognised.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import urlsplit
+
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+MODERATOR_SESSION_SECONDS = 12 * 3600
+CSRF_SECONDS = 12 * 3600
+
+
+def participant_cookie(code: str) -> str:
+    return f"lp_{code}"
+
+
+def moderator_cookie(code: str) -> str:
+    return f"lm_{code}"
+
+
+class Signer:
+    def __init__(self, secret: str):
+        self._participants = URLSafeSerializer(secret, salt="participant")
+        self._moderators = URLSafeTimedSerializer(secret, salt="moderator")
+        self._csrf = URLSafeTimedSerializer(secret, salt="csrf")
+
+    # Participants: an anonymous id bound to one event, so a token from event A is
+    # worth nothing in event B.
+    def new_participant(self, code: str) -> tuple[str, str]:
+        participant = secrets.token_urlsafe(12)
+        return participant, self._participants.dumps([code, participant])
+
+    def participant(self, code: str, token: str | None) -> str | None:
+        if not token or len(token) > 200:
+            return None
+        try:
+            event, participant = self._participants.loads(token)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        return participant if event == code and isinstance(participant, str) else None
+
+    def participant_token(self, code: str, participant: str) -> str:
+        return self._participants.dumps([code, participant])
+
+    # Moderators: the cookie names the event and a session version kept in Redis;
+    # logging out bumps the version, which revokes every earlier cookie.
+    def moderator_session(self, code: str, version: int) -> str:
+        return self._moderators.dumps([code, version])
+
+    def moderator_version(self, code: str, cookie: str | None) -> int | None:
+        if not cookie or len(cookie) > 300:
+            return None
+        try:
+            event, version = self._moderators.loads(cookie, max_age=MODERATOR_SESSION_SECONDS)
+        except (BadSignature, ValueError, TypeError):
+            return None
+        return version if event == code and isinstance(version, int) else None
+
+    def csrf_token(self) -> str:
+        return self._csrf.dumps(secrets.token_hex(8))
+
+    def csrf_valid(self, token: str | None) -> bool:
+        if not token or len(token) > 200:
+            return False
+        try:
+            self._csrf.loads(token, max_age=CSRF_SECONDS)
+        except (BadSignature, ValueError, TypeError):
+            return False
+        return True
+
+
+def same_secret(given: str | None, expected: str | None) -> bool:
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def origin_allowed(origin: str | None, own_origin: str, allowed: tuple[str, ...]) -> bool:
+    """True if a request's Origin may act here: absent (not a browser), own, or listed.
+
+    Browsers always send Origin on WebSocket handshakes and cross-site POSTs, so this
+    stops cross-site WebSocket hijacking and form posts from other sites.
+    """
+    if origin is None:
+        return True
+    origin = origin.strip().rstrip("/").lower()
+    if origin == own_origin.lower() or origin in (a.lower() for a in allowed):
+        return True
+    return False
+
+
+def own_origin(scheme: str, host: str | None) -> str:
+    scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+    host = (host or "").strip().lower()
+    parts = urlsplit(f"{scheme}://{host}")
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if parts.hostname is None:
+        return ""
+    hostname = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    netloc = hostname if port in (None, default_port) else f"{hostname}:{port}"
+    return f"{scheme}://{netloc}"

@@ -1,0 +1,151 @@
+"""Use cases: create an event, vote, run the debate, read results. Write, then publish.
+
+Knows the model, the store and the hub; knows nothing of HTTP or WebSockets.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from . import model, protocol
+from .auth import Signer, same_secret
+from .hub import Hub
+from .model import DebateState, Event, RuleError, Tally
+from .store import Store
+
+DEMO_TITLE = "Jubileumdebat Werkplaatsen Sociaal Domein: zitten we nog op de juiste koers?"
+DEMO_PROPOSITIONS = [
+    "Het perspectief van burgers is voldoende in beeld bij de ontwikkeling van gemeentelijk beleid.",
+    "Gemeenten, burgers en professionals werken in het sociaal domein als gelijkwaardige partners samen.",
+    "Er zit te veel afstand tussen beleid en praktijk.",
+    "De sociale basis kan niet zonder professionals.",
+    "Gemeenten moeten praktijkonderzoek vaker als kritische vriend gebruiken.",
+    "We zitten in het sociaal domein nog op de juiste koers.",
+]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    state: DebateState
+    tally: Tally | None
+    my_vote: str | None = None
+
+
+class Debate:
+    def __init__(self, store: Store, hub: Hub, settings):
+        self.store = store
+        self.hub = hub
+        self.settings = settings
+        self._signer: Signer | None = None
+        self._admin_password: str | None = settings.admin_password or None
+
+    # --- secrets, loaded from Redis once (Redis may be down at start-up) -------------
+
+    async def signer(self) -> Signer:
+        if self._signer is None:
+            secret = self.settings.secret_key or await self.store.ensure_value(
+                self.store.keys.secret(), lambda: secrets.token_urlsafe(32))
+            self._signer = Signer(secret)
+        return self._signer
+
+    async def admin_password(self) -> str:
+        if self._admin_password is None:
+            self._admin_password = await self.store.ensure_value(
+                self.store.keys.admin_password(), lambda: secrets.token_urlsafe(12))
+        return self._admin_password
+
+    async def is_admin(self, password: str | None) -> bool:
+        return same_secret(password, await self.admin_password())
+
+    # --- events -----------------------------------------------------------------------
+
+    async def create_event(self, title: str, propositions: list[str], allow_neutral: bool,
+                           language: str) -> tuple[Event, str]:
+        """Validate and store a new event. Raises ValidationError; returns (event, moderator key)."""
+        model.new_event("AAAAAA", title, propositions, allow_neutral, language)  # validate before writing
+        return await self.store.create_event(
+            lambda code: model.new_event(code, title, propositions, allow_neutral, language))
+
+    async def ensure_demo(self) -> tuple[Event, str]:
+        """The demo debate, created on first start and kept afterwards."""
+        key = f"{self.store.keys.prefix}:demo"
+        code = await self.store.redis.get(key)
+        if code:
+            event = await self.store.load_event(code)
+            found = await self.store.event_secrets(code)
+            if event is not None and found is not None:
+                return event, found[0]
+        event, moderator_key = await self.create_event(DEMO_TITLE, DEMO_PROPOSITIONS, True, "nl")
+        await self.store.redis.set(key, event.code)
+        return event, moderator_key
+
+    async def event(self, code: str | None) -> Event | None:
+        if code is None:
+            return None
+        return await self.store.load_event(code)
+
+    # --- moderators ---------------------------------------------------------------------
+
+    async def moderator_key_valid(self, code: str, key: str | None) -> bool:
+        found = await self.store.event_secrets(code)
+        return found is not None and same_secret(key, found[0])
+
+    async def moderator_session(self, code: str) -> str:
+        found = await self.store.event_secrets(code)
+        if found is None:
+            raise RuleError("unknown_event")
+        return (await self.signer()).moderator_session(code, found[1])
+
+    async def moderator_session_valid(self, code: str, cookie: str | None) -> bool:
+        version = (await self.signer()).moderator_version(code, cookie)
+        if version is None:
+            return False
+        found = await self.store.event_secrets(code)
+        return found is not None and found[1] == version
+
+    async def log_out_moderators(self, code: str) -> None:
+        await self.store.revoke_sessions(code)
+
+    async def command(self, event: Event, name: str, proposition: str | None = None) -> DebateState | None:
+        """Apply a moderator command atomically and notify every worker. Raises RuleError."""
+        def decide(state: DebateState):
+            new = model.apply(event, state, name, proposition)
+            if new is None:
+                return None
+            return new, self.hub.state_notice(event.code, protocol.state_view(event, new))
+        return await self.store.transition(event.code, decide)
+
+    # --- participants -----------------------------------------------------------------
+
+    async def cast_vote(self, event: Event, participant: str, proposition: str, choice: str) -> Tally:
+        """Store a vote (last vote wins). Raises RuleError when it cannot count, StoreUnavailable."""
+        if event.proposition(proposition) is None:
+            raise RuleError("unknown_proposition")
+        if choice not in event.choices:
+            raise RuleError("bad_choice")
+        outcome = await self.store.cast_vote(event.code, proposition, participant, choice)
+        if outcome.error is not None:
+            raise RuleError(outcome.error)
+        self.hub.note_tally(event.code, outcome.tally)
+        return outcome.tally
+
+    async def snapshot(self, event: Event, participant: str | None = None) -> Snapshot:
+        state = await self.store.load_state(event.code)
+        tally = my_vote = None
+        if state.current is not None:
+            round_ = state.status(state.current).round
+            tally = await self.store.read_tally(event.code, state.current, round_)
+            if participant is not None:
+                my_vote = await self.store.read_vote(event.code, state.current, round_, participant)
+        return Snapshot(state, tally, my_vote)
+
+    # --- results ----------------------------------------------------------------------
+
+    async def results(self, event: Event) -> dict:
+        propositions = []
+        for proposition in event.propositions:
+            tally = await self.store.read_tally(event.code, proposition.id, 1)
+            propositions.append({"id": proposition.id, "text": proposition.text,
+                                 "counts": tally.counts, "voters": tally.voters})
+        return {"code": event.code, "title": event.title, "propositions": propositions}

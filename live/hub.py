@@ -1,0 +1,344 @@
+"""Fan-out: one Redis pub/sub subscription per process, bounded outboxes per socket.
+
+Redis holds the truth; the subscription is only a doorbell. Notices carry the event's
+sequence number (state) or a version (tally), so a stale or repeated notice is dropped,
+and a periodic audit compares with Redis and repairs anything a dropped notice missed.
+Each socket has an Outbox with latest-wins slots: a slow phone never holds up the hall,
+and a burst of votes becomes at most a few tally messages per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import socket
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from . import protocol
+from .model import Tally
+from .store import Store, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+PROJECTOR_TALLY_INTERVAL = 0.1  # at most ~10 tally messages a second to screens
+AUDIENCE_TALLY_INTERVAL = 1.0  # phones: once a second is plenty
+PUBLISH_INTERVAL = 0.05  # how often one worker rings the bell with its newest tally
+TICK_INTERVAL = 2.0  # presence reports and the audit against Redis
+PRESENCE_TTL_MS = 10_000
+
+
+class Outbox:
+    """What is waiting to go to one socket. Replies are a bounded FIFO (oldest dropped);
+    state, tally and presence are single slots in which the newest replaces the older."""
+
+    __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
+                 "_presence", "_wake")
+
+    def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
+        self.role = role
+        self.participant = participant
+        self.language = language
+        self._replies: deque[str] = deque(maxlen=32)
+        self._state: str | None = None
+        self._state_seq = -1
+        self._tally: str | None = None
+        self._presence: str | None = None
+        self._wake = asyncio.Event()
+
+    def reply(self, message: str) -> None:
+        self._replies.append(message)
+        self._wake.set()
+
+    def state(self, seq: int, message: str, force: bool = False) -> None:
+        if seq < self._state_seq or (seq == self._state_seq and not force):
+            return
+        self._state_seq = seq
+        self._state = message
+        self._wake.set()
+
+    def tally(self, message: str) -> None:
+        self._tally = message
+        self._wake.set()
+
+    def presence(self, message: str) -> None:
+        self._presence = message
+        self._wake.set()
+
+    async def pump(self, send: Callable[[str], Awaitable[None]]) -> None:
+        """Send what is waiting, forever; ends when `send` fails (the socket is gone)."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._replies:
+                await send(self._replies.popleft())
+            for slot in ("_state", "_tally", "_presence"):
+                message = getattr(self, slot)
+                if message is not None:
+                    setattr(self, slot, None)
+                    await send(message)
+
+
+class Throttle:
+    """Calls `action` at most once per `interval`, and always once after the last trigger."""
+
+    def __init__(self, interval: float, action: Callable[[], None]):
+        self.interval = interval
+        self.action = action
+        self._last = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def trigger(self) -> None:
+        if self._handle is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._last + self.interval - loop.time()
+        if delay <= 0:
+            self._fire()
+        else:
+            self._handle = loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._last = asyncio.get_running_loop().time()
+        self.action()
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
+class Room:
+    """This process's view of one event: its sockets and the newest state and tally seen."""
+
+    def __init__(self, hub: "Hub", code: str):
+        self.code = code
+        self.outboxes: dict[str, set[Outbox]] = {role: set() for role in protocol.ROLES}
+        self.state: dict | None = None  # the last state view (a cache of Redis, by seq)
+        self.tally: Tally | None = None  # the newest tally of the current proposition
+        self.outgoing: Tally | None = None  # the newest tally from this worker's own votes
+        self.online = 0
+        self.reported_online = -1
+        self.screen_throttle = Throttle(PROJECTOR_TALLY_INTERVAL, lambda: self.send_tally(("moderator", "projector")))
+        self.phone_throttle = Throttle(AUDIENCE_TALLY_INTERVAL, lambda: self.send_tally(("audience",)))
+        self.publish_throttle = Throttle(PUBLISH_INTERVAL, lambda: hub.publish_tally(self))
+
+    def empty(self) -> bool:
+        return not any(self.outboxes.values())
+
+    def close(self) -> None:
+        for throttle in (self.screen_throttle, self.phone_throttle, self.publish_throttle):
+            throttle.cancel()
+
+    def set_state(self, view: dict, force: bool = False) -> bool:
+        """Take a newer state view and pass it on. Returns True if the proposition or round changed."""
+        if self.state is not None and view["seq"] < self.state["seq"]:
+            return False
+        if self.state is not None and view["seq"] == self.state["seq"] and not force:
+            return False
+        previous = self.state
+        self.state = view
+        message = protocol.encode(view)
+        for outboxes in self.outboxes.values():
+            for outbox in outboxes:
+                outbox.state(view["seq"], message, force)
+        moved = previous is None or previous["proposition"] != view["proposition"] or previous["round"] != view["round"]
+        if moved:
+            self.tally = None
+        elif self.tally is not None:
+            # Revealing or hiding changes what each role may see of the same tally.
+            self.send_tally(protocol.ROLES)
+        return moved
+
+    def current(self) -> tuple[str, int] | None:
+        if self.state is None or self.state["proposition"] is None:
+            return None
+        return self.state["proposition"]["id"], self.state["round"]
+
+    def set_tally(self, tally: Tally) -> None:
+        if self.current() != (tally.proposition, tally.round):
+            return
+        if self.tally is not None and tally.version <= self.tally.version:
+            return
+        self.tally = tally
+        self.screen_throttle.trigger()
+        if self.state and self.state["revealed"]:
+            self.phone_throttle.trigger()
+
+    def send_tally(self, roles: tuple[str, ...]) -> None:
+        if self.tally is None or self.state is None:
+            return
+        for role in roles:
+            view = protocol.tally_view(self.tally, self.state["seq"], role, self.state["revealed"])
+            if view is None:
+                continue
+            message = protocol.encode(view)
+            for outbox in self.outboxes[role]:
+                outbox.tally(message)
+
+
+class Hub:
+    def __init__(self, redis: Redis, store: Store):
+        # A dedicated client: the subscription holds its connection for good.
+        self.redis = redis
+        self.store = store
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self.rooms: dict[str, Room] = {}
+        self.subscribed = asyncio.Event()
+        self._tasks: set[asyncio.Task] = set()
+
+    # --- sockets ------------------------------------------------------------------
+
+    def join(self, code: str, outbox: Outbox) -> Room:
+        room = self.rooms.get(code)
+        if room is None:
+            room = self.rooms[code] = Room(self, code)
+        room.outboxes[outbox.role].add(outbox)
+        if outbox.role == "audience":
+            room.online += 1
+        return room
+
+    def leave(self, code: str, outbox: Outbox) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        room.outboxes[outbox.role].discard(outbox)
+        if outbox.role == "audience":
+            room.online -= 1
+
+    # --- notices ------------------------------------------------------------------
+
+    @staticmethod
+    def state_notice(code: str, view: dict) -> bytes:
+        return orjson.dumps({"kind": "state", "code": code, "view": view})
+
+    def note_tally(self, code: str, tally: Tally) -> None:
+        """A vote on this worker produced `tally`: show it here now, ring the bell for the others."""
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        room.set_tally(tally)
+        if room.outgoing is None or tally.version > room.outgoing.version:
+            room.outgoing = tally
+        room.publish_throttle.trigger()
+
+    def publish_tally(self, room: Room) -> None:
+        tally = room.outgoing
+        if tally is None:
+            return
+        notice = orjson.dumps({"kind": "tally", "code": room.code, "proposition": tally.proposition,
+                               "round": tally.round, "version": tally.version, "counts": tally.counts})
+        self._spawn(self._publish(room.code, notice))
+
+    async def _publish(self, code: str, notice: bytes) -> None:
+        try:
+            await self.store.publish(code, notice)
+        except StoreUnavailable:
+            log.warning("could not publish a tally for %s; the audit will repair it", code)
+
+    def handle_notice(self, data: str | bytes) -> None:
+        try:
+            notice = orjson.loads(data)
+            room = self.rooms.get(notice["code"])
+            if room is None:
+                return
+            if notice["kind"] == "state":
+                self.show_state(room, notice["view"])
+            elif notice["kind"] == "tally":
+                room.set_tally(Tally(notice["proposition"], notice["round"], notice["counts"], notice["version"]))
+        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+            log.error("malformed notice dropped: %r", error)
+
+    def show_state(self, room: Room, view: dict) -> None:
+        """Pass a state on to the room; when it moved to another proposition, fetch its tally."""
+        if room.set_state(view):
+            self._spawn(self._refresh_tally(room))
+
+    async def _refresh_tally(self, room: Room) -> None:
+        current = room.current()
+        if current is None:
+            return
+        try:
+            room.set_tally(await self.store.read_tally(room.code, *current))
+        except StoreUnavailable:
+            pass  # the audit retries
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- the subscription -----------------------------------------------------------
+
+    async def run(self) -> None:
+        """Subscribe, resync every room, stream notices; on any failure start over."""
+        backoff = 0.1
+        while True:
+            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.psubscribe(self.store.keys.channel_pattern())
+                self.subscribed.set()
+                backoff = 0.1
+                await self.audit()  # anything published while we were away
+                while True:
+                    message = await pubsub.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "pmessage":
+                        self.handle_notice(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError, StoreUnavailable) as error:
+                self.subscribed.clear()
+                log.warning("pub/sub lost (%s); reconnecting in %.1fs", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                try:
+                    await pubsub.aclose()
+                except (RedisError, OSError):
+                    pass
+
+    async def tick(self) -> None:
+        """Every few seconds: report this worker's phones, tell moderators the total, audit."""
+        while True:
+            await asyncio.sleep(TICK_INTERVAL)
+            try:
+                await self.audit()
+            except StoreUnavailable:
+                continue
+
+    async def audit(self) -> None:
+        for code, room in list(self.rooms.items()):
+            if room.empty():
+                room.close()
+                del self.rooms[code]
+                if room.reported_online > 0:
+                    await self.store.report_online(code, self.worker, 0, PRESENCE_TTL_MS)
+                continue
+            await self.store.report_online(code, self.worker, room.online, PRESENCE_TTL_MS)
+            room.reported_online = room.online
+            if room.outboxes["moderator"]:
+                message = protocol.presence(await self.store.count_online(code))
+                for outbox in room.outboxes["moderator"]:
+                    outbox.presence(message)
+            await self.resync(room)
+
+    async def resync(self, room: Room) -> None:
+        """Compare this room with Redis and pass on anything newer (a missed notice)."""
+        event = await self.store.load_event(room.code)
+        if event is None:
+            return
+        state = await self.store.load_state(room.code)
+        if room.set_state(protocol.state_view(event, state)) or room.tally is None:
+            await self._refresh_tally(room)
+        else:
+            current = room.current()
+            if current is not None:
+                room.set_tally(await self.store.read_tally(room.code, *current))

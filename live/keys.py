@@ -1,0 +1,66 @@
+"""Every Redis key and channel name, in one place.
+
+All keys of one event share the hash tag `{CODE}`, so a Redis Cluster keeps an event on
+one shard and its Lua scripts stay single-slot. Every per-event key expires with the
+event (retention, default 90 days); the scripts and transactions set the expiry.
+
+| key                          | type | holds                                                      |
+|------------------------------|------|------------------------------------------------------------|
+| P:{C}:event                  | hash | title, language, allow_neutral, propositions (JSON),       |
+|                              |      | moderator_key, session_version, created, expires_at (ms)    |
+| P:{C}:props                  | hash | proposition id -> text (lets the vote script check ids)    |
+| P:{C}:state                  | hash | seq, current, phase:<id>, revealed:<id>, round:<id>        |
+| P:{C}:votes:<id>             | hash | "<round>:<participant>" -> choice (last vote wins)         |
+| P:{C}:counts:<id>            | hash | "<round>:<choice>" -> n, "v" -> version (bumped per change) |
+| P:{C}:online                 | hash | worker id -> "<connected phones>:<expires ms>"             |
+| P:{C}:bell                   | pub/sub channel: state and tally notices for the event     |
+| P:events                     | zset | event code -> created (ms), for listing                    |
+| P:secret, P:admin-password   | string | generated once when not given in the environment (no TTL) |
+"""
+
+from __future__ import annotations
+
+
+class Keys:
+    def __init__(self, prefix: str = "live"):
+        self.prefix = prefix
+
+    def _event(self, code: str) -> str:
+        return f"{self.prefix}:{{{code}}}"
+
+    def event(self, code: str) -> str:
+        return f"{self._event(code)}:event"
+
+    def props(self, code: str) -> str:
+        return f"{self._event(code)}:props"
+
+    def state(self, code: str) -> str:
+        return f"{self._event(code)}:state"
+
+    def votes(self, code: str, proposition: str) -> str:
+        return f"{self._event(code)}:votes:{proposition}"
+
+    def counts(self, code: str, proposition: str) -> str:
+        return f"{self._event(code)}:counts:{proposition}"
+
+    def online(self, code: str) -> str:
+        return f"{self._event(code)}:online"
+
+    def channel(self, code: str) -> str:
+        return f"{self._event(code)}:bell"
+
+    def channel_pattern(self) -> str:
+        return f"{self.prefix}:{{*}}:bell"
+
+    def code_from_channel(self, channel: str) -> str:
+        start = channel.index("{") + 1
+        return channel[start:channel.index("}", start)]
+
+    def events(self) -> str:
+        return f"{self.prefix}:events"
+
+    def secret(self) -> str:
+        return f"{self.prefix}:secret"
+
+    def admin_password(self) -> str:
+        return f"{self.prefix}:admin-password"

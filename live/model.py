@@ -1,0 +1,230 @@
+"""The rules of a debate. Pure: no I/O, no clock, no randomness.
+
+A debate is an event with an ordered list of propositions. The moderator moves a
+pointer over them (`current`); each proposition has its own status (phase, revealed,
+round), kept when the moderator moves on, so that going back shows what happened.
+Only the current proposition can be open, so "voting is open" is one fact.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+CHOICES = ("agree", "disagree", "neutral")
+LANGUAGES = ("nl", "en")
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
+CODE_LENGTH = 6
+
+MAX_TITLE = 200
+MAX_PROPOSITION = 500
+MAX_PROPOSITIONS = 100
+
+
+class Phase(StrEnum):
+    WAITING = "waiting"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class RuleError(Exception):
+    """A command that breaks the rules; `code` is the machine-readable reason."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+class ValidationError(Exception):
+    """Input for a new event that cannot be accepted; `field` says which part."""
+
+    def __init__(self, code: str, field: str):
+        super().__init__(f"{field}: {code}")
+        self.code = code
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Proposition:
+    id: str
+    text: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Event:
+    code: str
+    title: str
+    language: str
+    allow_neutral: bool
+    propositions: tuple[Proposition, ...]
+
+    def proposition(self, proposition_id: str) -> Proposition | None:
+        for proposition in self.propositions:
+            if proposition.id == proposition_id:
+                return proposition
+        return None
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return CHOICES if self.allow_neutral else CHOICES[:2]
+
+
+@dataclass(frozen=True)
+class Status:
+    """What has happened to one proposition."""
+
+    phase: Phase = Phase.WAITING
+    revealed: bool = False
+    round: int = 1
+
+
+@dataclass(frozen=True)
+class DebateState:
+    seq: int = 0
+    current: str | None = None
+    statuses: dict[str, Status] = field(default_factory=dict)
+
+    def status(self, proposition_id: str | None) -> Status:
+        if proposition_id is None:
+            return Status()
+        return self.statuses.get(proposition_id, Status())
+
+
+@dataclass(frozen=True)
+class Tally:
+    proposition: str
+    round: int
+    counts: dict[str, int]
+    version: int = 0
+
+    @property
+    def voters(self) -> int:
+        # Each participant has exactly one stored vote per round, so the sum is the
+        # number of distinct voters.
+        return sum(self.counts.values())
+
+
+def empty_counts() -> dict[str, int]:
+    return {choice: 0 for choice in CHOICES}
+
+
+MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide")
+
+
+def apply(event: Event, state: DebateState, command: str, proposition_id: str | None = None) -> DebateState | None:
+    """The state after a moderator command, or None when the command changes nothing.
+
+    Raises RuleError when the command is not allowed now.
+    """
+    if command == "goto":
+        if proposition_id is None or event.proposition(proposition_id) is None:
+            raise RuleError("unknown_proposition")
+        if proposition_id == state.current:
+            return None
+        statuses = dict(state.statuses)
+        # Leaving an open proposition closes it: only the current one may take votes.
+        if state.current is not None and state.status(state.current).phase is Phase.OPEN:
+            statuses[state.current] = replace(state.status(state.current), phase=Phase.CLOSED)
+        return DebateState(seq=state.seq + 1, current=proposition_id, statuses=statuses)
+
+    if command not in MODERATOR_COMMANDS:
+        raise RuleError("unknown_type")
+    if state.current is None:
+        raise RuleError("no_proposition")
+    status = state.status(state.current)
+    if command == "open":
+        new = replace(status, phase=Phase.OPEN)
+    elif command == "close":
+        if status.phase is not Phase.OPEN:
+            return None
+        new = replace(status, phase=Phase.CLOSED)
+    elif command == "reveal":
+        new = replace(status, revealed=True)
+    else:  # hide
+        new = replace(status, revealed=False)
+    if new == status:
+        return None
+    return DebateState(seq=state.seq + 1, current=state.current, statuses={**state.statuses, state.current: new})
+
+
+def neighbour(event: Event, state: DebateState, step: int) -> str | None:
+    """The proposition `step` places from the current one (the first one from the lobby)."""
+    if not event.propositions:
+        return None
+    if state.current is None:
+        return event.propositions[0].id if step > 0 else None
+    current = event.proposition(state.current)
+    index = (current.index if current else 0) + step
+    if 0 <= index < len(event.propositions):
+        return event.propositions[index].id
+    return None
+
+
+def can_vote(event: Event, state: DebateState, proposition_id: str, choice: str) -> None:
+    """Raise RuleError unless this vote may be counted now (the store checks it again atomically)."""
+    if event.proposition(proposition_id) is None:
+        raise RuleError("unknown_proposition")
+    if choice not in event.choices:
+        raise RuleError("bad_choice")
+    if state.current != proposition_id or state.status(proposition_id).phase is not Phase.OPEN:
+        raise RuleError("voting_closed")
+
+
+# --- text -----------------------------------------------------------------------------
+
+def clean_text(value: str) -> str:
+    """NFC-normalised text without control or format characters, outer space trimmed.
+
+    Newlines and tabs become spaces; bidi overrides and zero-width characters (category
+    Cf) go, so a line cannot reorder or hide what the projector shows.
+    """
+    value = unicodedata.normalize("NFC", value)
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if char in "\n\t\r":
+            kept.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def normalize_code(raw: str) -> str | None:
+    """The event code a person typed, or None if it cannot be one."""
+    if len(raw) > 32:
+        return None
+    code = "".join(raw.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
+        return None
+    return code
+
+
+def new_event(code: str, title: str, propositions: list[str], allow_neutral: bool, language: str) -> Event:
+    """Validate what an organiser entered and build the event. Raises ValidationError."""
+    title = clean_text(title)
+    if not title:
+        raise ValidationError("empty", "title")
+    if len(title) > MAX_TITLE:
+        raise ValidationError("too_long", "title")
+    texts = [clean_text(text) for text in propositions]
+    texts = [text for text in texts if text]
+    if not texts:
+        raise ValidationError("empty", "propositions")
+    if len(texts) > MAX_PROPOSITIONS:
+        raise ValidationError("too_many", "propositions")
+    if any(len(text) > MAX_PROPOSITION for text in texts):
+        raise ValidationError("too_long", "propositions")
+    if language not in LANGUAGES:
+        raise ValidationError("unknown_language", "language")
+    return Event(
+        code=code,
+        title=title,
+        language=language,
+        allow_neutral=bool(allow_neutral),
+        propositions=tuple(Proposition(id=f"p{i + 1}", text=text, index=i) for i, text in enumerate(texts)),
+    )

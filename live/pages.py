@@ -1,0 +1,310 @@
+"""HTTP: the pages, the QR code, the JSON API and the health check.
+
+Talks to the use cases in `debate`; never to Redis directly.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jinja2
+import segno
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from . import i18n, model
+from .auth import bearer, moderator_cookie, participant_cookie
+from .model import Event, ValidationError
+from .store import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE_COOKIE = "lang"
+PARTICIPANT_COOKIE_SECONDS = 30 * 86400
+FORM_LIMITS = {"max_files": 0, "max_fields": 20, "max_part_size": 64 * 1024}
+
+
+def make_templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(ROOT / "templates"),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    return Jinja2Templates(env=env)
+
+
+templates = make_templates()
+
+
+def _debate(request: Request):
+    return request.state.debate
+
+
+def _language(request: Request, event: Event | None = None) -> str:
+    return i18n.pick_language(request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE),
+                              event.language if event else None)
+
+
+def base_url(request: Request) -> str:
+    configured = request.state.settings.public_url
+    return configured or str(request.base_url).rstrip("/")
+
+
+def render(request: Request, name: str, context: dict, status_code: int = 200,
+           event: Event | None = None) -> Response:
+    language = _language(request, event)
+    i18n.current_language.set(language)
+    other = "en" if language == "nl" else "nl"
+    query = {k: v for k, v in request.query_params.items() if k not in ("lang", "key")}
+    query["lang"] = other
+    context = {**context, "lang": language, "other_lang": other,
+               "switch_lang_url": f"{request.url.path}?{urlencode(query)}"}
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    if request.query_params.get("lang") in i18n.LANGUAGES:
+        _set_cookie(request, response, LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=False)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int | None,
+                httponly: bool = True, samesite: str = "lax") -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=httponly, samesite=samesite,
+                        secure=request.state.settings.secure_cookies, path="/")
+
+
+def not_found(request: Request) -> Response:
+    i18n.current_language.set(_language(request))
+    return render(request, "error.html", {"status": 404, "message": i18n.gettext("There is no event with this code.")},
+                  status_code=404)
+
+
+async def _event_from_path(request: Request) -> Event | None:
+    return await _debate(request).event(model.normalize_code(request.path_params["code"]))
+
+
+# --- participants --------------------------------------------------------------------
+
+async def index(request: Request) -> Response:
+    return render(request, "index.html", {"code": "", "error": None})
+
+
+async def join(request: Request) -> Response:
+    raw = request.query_params.get("code", "")
+    code = model.normalize_code(raw)
+    if code is not None and await _debate(request).event(code) is not None:
+        return RedirectResponse(f"/e/{code}", status_code=303)
+    i18n.current_language.set(_language(request))
+    return render(request, "index.html", {"code": raw[:32], "error": i18n.gettext("There is no event with this code.")},
+                  status_code=404)
+
+
+async def audience(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return not_found(request)
+    signer = await _debate(request).signer()
+    cookie = participant_cookie(event.code)
+    token = request.cookies.get(cookie)
+    if signer.participant(event.code, token) is None:
+        token = signer.new_participant(event.code)[1]
+    response = render(request, "audience.html", {"event": event, "ws_path": f"/ws/{event.code}/audience"},
+                      event=event)
+    # Refreshed on every visit: the participant keeps one identity for the whole event.
+    _set_cookie(request, response, cookie, token, max_age=PARTICIPANT_COOKIE_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- projector -----------------------------------------------------------------------
+
+async def screen(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return not_found(request)
+    base = base_url(request)
+    return render(request, "screen.html", {
+        "event": event, "ws_path": f"/ws/{event.code}/projector",
+        "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1],
+        "qr_path": f"/qr/{event.code}.svg",
+    }, event=event)
+
+
+async def qr_code(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return Response(status_code=404)
+    buffer = io.BytesIO()
+    segno.make(f"{base_url(request)}/e/{event.code}", error="m").save(
+        buffer, kind="svg", scale=10, border=2, dark="#000", light="#fff", xmldecl=False)
+    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+# --- moderator -----------------------------------------------------------------------
+
+async def moderate(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return not_found(request)
+    debate = _debate(request)
+    key = request.query_params.get("key")
+    if key is not None:
+        # A moderator link with its key: sign in, then drop the key from the address bar.
+        if await debate.moderator_key_valid(event.code, key):
+            response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
+            _set_cookie(request, response, moderator_cookie(event.code), await debate.moderator_session(event.code),
+                        max_age=None, samesite="strict")
+            return response
+        return await _login_page(request, event, wrong=True)
+    if not await debate.moderator_session_valid(event.code, request.cookies.get(moderator_cookie(event.code))):
+        return await _login_page(request, event)
+    base = base_url(request)
+    response = render(request, "moderate.html", {
+        "event": event, "ws_path": f"/ws/{event.code}/moderator",
+        "audience_url": f"{base}/e/{event.code}", "projector_url": f"{base}/screen/{event.code}",
+        "csrf_token": (await debate.signer()).csrf_token(), "logout_url": f"/moderate/{event.code}/logout",
+    }, event=event)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _login_page(request: Request, event: Event, wrong: bool = False) -> Response:
+    i18n.current_language.set(_language(request, event))
+    error = i18n.gettext("This moderator key is not right.") if wrong else None
+    return render(request, "login.html", {"event": event, "error": error,
+                                          "csrf_token": (await _debate(request).signer()).csrf_token()},
+                  status_code=401 if wrong else 200, event=event)
+
+
+async def login(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return not_found(request)
+    debate = _debate(request)
+    form = await request.form(**FORM_LIMITS)
+    if not (await debate.signer()).csrf_valid(form.get("csrf")):
+        return await _login_page(request, event, wrong=True)
+    if not await debate.moderator_key_valid(event.code, form.get("key")):
+        return await _login_page(request, event, wrong=True)
+    response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
+    _set_cookie(request, response, moderator_cookie(event.code), await debate.moderator_session(event.code),
+                max_age=None, samesite="strict")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return not_found(request)
+    debate = _debate(request)
+    form = await request.form(**FORM_LIMITS)
+    if (await debate.signer()).csrf_valid(form.get("csrf")) and await debate.moderator_session_valid(
+            event.code, request.cookies.get(moderator_cookie(event.code))):
+        await debate.log_out_moderators(event.code)
+    response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
+    response.delete_cookie(moderator_cookie(event.code), path="/")
+    return response
+
+
+# --- organiser -----------------------------------------------------------------------
+
+def _field_errors(error: ValidationError) -> dict[str, str]:
+    messages = {
+        "empty": i18n.gettext("Please fill this in."),
+        "too_long": i18n.gettext("This is too long."),
+        "too_many": i18n.gettext("There are too many propositions (at most 100)."),
+        "unknown_language": i18n.gettext("Choose Dutch or English."),
+    }
+    return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
+
+
+async def new_event_form(request: Request) -> Response:
+    debate = _debate(request)
+    values = {"title": "", "propositions": "", "allow_neutral": True, "language": _language(request)}
+    if request.method == "GET":
+        return render(request, "new.html", {"values": values, "errors": {},
+                                            "csrf_token": (await debate.signer()).csrf_token()})
+    form = await request.form(**FORM_LIMITS)
+    i18n.current_language.set(_language(request))
+    values = {"title": str(form.get("title", ""))[:2000], "propositions": str(form.get("propositions", ""))[:60000],
+              "allow_neutral": form.get("allow_neutral") == "1", "language": str(form.get("language", "nl"))}
+    errors: dict[str, str] = {}
+    if not (await debate.signer()).csrf_valid(form.get("csrf")):
+        errors["form"] = i18n.gettext("The form has expired. Please try again.")
+    elif not await debate.is_admin(form.get("admin_password")):
+        errors["admin_password"] = i18n.gettext("This password is not right.")
+    else:
+        try:
+            event, moderator_key = await debate.create_event(
+                values["title"], values["propositions"].splitlines(), values["allow_neutral"], values["language"])
+        except ValidationError as error:
+            errors = _field_errors(error)
+        else:
+            return render(request, "created.html", {"event": event, "moderator_key": moderator_key,
+                                                    "urls": event_urls(base_url(request), event.code, moderator_key)})
+    return render(request, "new.html", {"values": values, "errors": errors,
+                                        "csrf_token": (await debate.signer()).csrf_token()}, status_code=400)
+
+
+def event_urls(base: str, code: str, moderator_key: str) -> dict[str, str]:
+    return {"audience": f"{base}/e/{code}", "projector": f"{base}/screen/{code}",
+            "moderator": f"{base}/moderate/{code}?{urlencode({'key': moderator_key})}"}
+
+
+# --- JSON API ------------------------------------------------------------------------
+
+def api_error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": code, "message": message}, status_code=status)
+
+
+async def api_create_event(request: Request) -> Response:
+    debate = _debate(request)
+    if not await debate.is_admin(bearer(request.headers.get("authorization"))):
+        return api_error(401, "unauthorized", "A valid admin password is required as a Bearer token.")
+    if int(request.headers.get("content-length") or 0) > 256 * 1024:
+        return api_error(413, "too_big", "The request body is too large.")
+    try:
+        body = await request.json()
+    except ValueError:
+        return api_error(400, "bad_json", "The body is not valid JSON.")
+    if not isinstance(body, dict):
+        return api_error(400, "bad_request", "The body must be a JSON object.")
+    title, propositions = body.get("title"), body.get("propositions")
+    allow_neutral, language = body.get("allow_neutral", False), body.get("language", "nl")
+    if not isinstance(title, str) or not isinstance(propositions, list) or not all(
+            isinstance(p, str) for p in propositions) or not isinstance(allow_neutral, bool) or not isinstance(
+            language, str):
+        return api_error(400, "bad_request",
+                         "Expected title (string), propositions (list of strings), allow_neutral (bool), language.")
+    try:
+        event, moderator_key = await debate.create_event(title, propositions, allow_neutral, language)
+    except ValidationError as error:
+        return api_error(400, f"{error.field}_{error.code}", f"Invalid {error.field}: {error.code}.")
+    return JSONResponse({"code": event.code, "moderator_key": moderator_key,
+                         "urls": event_urls(base_url(request), event.code, moderator_key)}, status_code=201)
+
+
+async def api_results(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return api_error(404, "unknown_event", "There is no event with this code.")
+    return JSONResponse(await _debate(request).results(event))
+
+
+async def healthz(request: Request) -> Response:
+    if await request.state.debate.store.ping():
+        return JSONResponse({"redis": "ok"})
+    return JSONResponse({"redis": "unavailable"}, status_code=503)
+
+
+async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
+    log.warning("Redis unavailable during %s %s: %s", request.method, request.url.path, exc)
+    if request.url.path.startswith("/api/"):
+        return api_error(503, "retry_later", "The data store is not reachable. Try again shortly.")
+    i18n.current_language.set(_language(request))
+    return render(request, "error.html", {"status": 503, "message": i18n.gettext(
+        "The server is briefly unavailable. Please try again in a moment.")}, status_code=503)

@@ -1,0 +1,164 @@
+"""The wire format: strict parsing of what clients send, and what each role is shown.
+
+Pure: no I/O. Incoming frames are decoded with msgspec into typed commands; anything
+else raises ProtocolError with a machine code. Outgoing messages are built here so that
+every role's view (what the audience, projector and moderator may see) is in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+import orjson
+
+from .i18n import translations
+from .model import DebateState, Event, Tally
+
+ROLES = ("audience", "projector", "moderator")
+
+MessageId = Annotated[str, msgspec.Meta(max_length=64)] | Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None
+PropositionId = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+
+
+class Vote(msgspec.Struct):
+    proposition: PropositionId
+    choice: Literal["agree", "disagree", "neutral"]
+    id: MessageId = None
+
+
+class Sync(msgspec.Struct):
+    id: MessageId = None
+
+
+class Goto(msgspec.Struct):
+    proposition: PropositionId
+    id: MessageId = None
+
+
+class Simple(msgspec.Struct):
+    """open, close, reveal, hide: commands with nothing but an id."""
+
+    id: MessageId = None
+
+
+class _Envelope(msgspec.Struct):
+    type: Annotated[str, msgspec.Meta(max_length=32)]
+    id: MessageId = None
+
+
+COMMANDS: dict[str, dict[str, type]] = {
+    "audience": {"vote": Vote, "sync": Sync},
+    "projector": {"sync": Sync},
+    "moderator": {"sync": Sync, "goto": Goto, "open": Simple, "close": Simple, "reveal": Simple, "hide": Simple},
+}
+
+# Human text for each error code. Marked with N_ so Babel extracts them; translated per
+# connection language when sent.
+def N_(message: str) -> str:
+    return message
+
+
+ERROR_TEXT = {
+    "bad_json": N_("The message could not be read."),
+    "bad_message": N_("The message is not valid."),
+    "unknown_type": N_("This kind of message is not known here."),
+    "not_allowed": N_("You are not allowed to do this."),
+    "voting_closed": N_("Voting is closed."),
+    "unknown_proposition": N_("This proposition does not exist."),
+    "bad_choice": N_("This choice is not available for this proposition."),
+    "no_proposition": N_("Choose a proposition first."),
+    "retry_later": N_("The server cannot store this right now. It will be sent again."),
+    "rate_limited": N_("Too many messages. Please slow down."),
+    "too_big": N_("The message is too long."),
+}
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, message_id: object = None):
+        super().__init__(code)
+        self.code = code
+        self.message_id = message_id
+
+
+_envelope = msgspec.json.Decoder(_Envelope)
+_decoders = {role: {name: msgspec.json.Decoder(kind) for name, kind in commands.items()}
+             for role, commands in COMMANDS.items()}
+
+
+def parse(role: str, frame: str | bytes) -> tuple[str, msgspec.Struct]:
+    """Decode one client frame for a role into (type, command). Raises ProtocolError."""
+    try:
+        envelope = _envelope.decode(frame)
+    except msgspec.ValidationError as error:
+        raise ProtocolError("bad_message") from error
+    except (msgspec.DecodeError, RecursionError, ValueError) as error:
+        raise ProtocolError("bad_json") from error
+    decoder = _decoders[role].get(envelope.type)
+    if decoder is None:
+        known_elsewhere = any(envelope.type in commands for commands in COMMANDS.values())
+        raise ProtocolError("not_allowed" if known_elsewhere else "unknown_type", envelope.id)
+    try:
+        return envelope.type, decoder.decode(frame)
+    except (msgspec.ValidationError, msgspec.DecodeError) as error:
+        raise ProtocolError("bad_message", envelope.id) from error
+
+
+def encode(message: dict) -> str:
+    return orjson.dumps(message).decode()
+
+
+def error(code: str, language: str, message_id: object = None) -> str:
+    text = translations(language).gettext(ERROR_TEXT.get(code, ERROR_TEXT["bad_message"]))
+    return encode({"type": "error", "id": message_id, "code": code, "message": text})
+
+
+def ack(message_id: object) -> str:
+    return encode({"type": "ack", "id": message_id})
+
+
+def event_view(event: Event, role: str) -> dict:
+    view = {"code": event.code, "title": event.title, "language": event.language,
+            "allow_neutral": event.allow_neutral, "choices": list(event.choices),
+            "total": len(event.propositions)}
+    if role == "moderator":
+        view["propositions"] = [{"id": p.id, "text": p.text, "index": p.index} for p in event.propositions]
+    return view
+
+
+def welcome(event: Event, role: str, participant_token: str | None = None) -> str:
+    message = {"type": "welcome", "role": role, "event": event_view(event, role)}
+    if participant_token is not None:
+        message["participant"] = participant_token
+    return encode(message)
+
+
+def state_view(event: Event, state: DebateState) -> dict:
+    """The public state: the same for every role (the audience adds its own vote)."""
+    proposition = event.proposition(state.current) if state.current else None
+    status = state.status(state.current)
+    return {
+        "type": "state",
+        "seq": state.seq,
+        "proposition": None if proposition is None else
+        {"id": proposition.id, "text": proposition.text, "index": proposition.index},
+        "phase": status.phase.value,
+        "revealed": status.revealed,
+        "round": status.round,
+        "total": len(event.propositions),
+    }
+
+
+def tally_view(tally: Tally, seq: int, role: str, revealed: bool) -> dict | None:
+    """What a role may see of a tally; None when the role sees nothing (hidden audience)."""
+    if role == "audience" and not revealed:
+        return None
+    message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
+               "voters": tally.voters}
+    if role == "moderator" or revealed:
+        message["counts"] = dict(tally.counts)
+    return message
+
+
+def presence(online: int) -> str:
+    return encode({"type": "presence", "online": online})

@@ -1,0 +1,50 @@
+"""Configuration from the environment. No logic beyond parsing."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().rstrip("/") for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where Redis lives. Empty: the run command starts an embedded Redis in data_dir.
+    redis_url: str = ""
+    data_dir: str = "data"
+    key_prefix: str = "live"
+    # Signs participant tokens and moderator sessions. Empty: generated once and kept in
+    # Redis, so every worker and every restart agree on it.
+    secret_key: str = ""
+    # Guards /new and POST /api/events. Empty: generated once, kept in Redis, printed.
+    admin_password: str = ""
+    # Origins besides the app's own that may open WebSockets and post forms.
+    allowed_origins: tuple[str, ...] = ()
+    # Base URL printed and shown on the projector (e.g. https://debat.example.nl).
+    public_url: str = ""
+    retention_days: int = 90
+    # Cookies get the Secure flag; set when served over HTTPS.
+    secure_cookies: bool = False
+    # Largest WebSocket message a client may send, in bytes.
+    max_message_bytes: int = 4096
+    load_demo: bool = True
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        return cls(
+            redis_url=env.get("REDIS_URL", ""),
+            data_dir=env.get("LIVE_DATA_DIR", "data"),
+            key_prefix=env.get("LIVE_KEY_PREFIX", "live"),
+            secret_key=env.get("LIVE_SECRET_KEY", ""),
+            admin_password=env.get("LIVE_ADMIN_PASSWORD", ""),
+            allowed_origins=_split(env.get("LIVE_ALLOWED_ORIGINS", "")),
+            public_url=env.get("LIVE_PUBLIC_URL", "").rstrip("/"),
+            retention_days=int(env.get("LIVE_RETENTION_DAYS", "90")),
+            secure_cookies=env.get("LIVE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
+            max_message_bytes=int(env.get("LIVE_MAX_MESSAGE_BYTES", "4096")),
+            load_demo=env.get("LIVE_DEMO", "1").lower() not in {"0", "false", "no"},
+        )

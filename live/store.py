@@ -1,0 +1,355 @@
+"""All Redis I/O. Every write that depends on a read is one Lua script or one WATCH/MULTI.
+
+Returns model objects; raises StoreUnavailable when Redis cannot answer, so that callers
+can tell the client to retry instead of pretending a write happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import orjson
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError, RedisError, WatchError
+
+from . import model
+from .keys import Keys
+from .model import DebateState, Event, Phase, Status, Tally
+
+# KEYS: props, state, votes, counts.  ARGV: proposition, participant, choice, expires_at_ms.
+# Checks that the proposition is current and open, stores the participant's vote for the
+# proposition's current round (last vote wins) and moves the counts, all at once: a vote
+# is either counted before a close or rejected after it, and counts always equal votes.
+VOTE_LUA = """
+local p, who, choice, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HEXISTS', KEYS[1], p) == 0 then return {'unknown_proposition'} end
+local st = redis.call('HMGET', KEYS[2], 'current', 'phase:' .. p, 'round:' .. p)
+if st[1] ~= p or st[2] ~= 'open' then return {'voting_closed'} end
+local r = st[3] or '1'
+local field = r .. ':' .. who
+local prev = redis.call('HGET', KEYS[3], field)
+if prev ~= choice then
+  redis.call('HSET', KEYS[3], field, choice)
+  if prev then
+    redis.call('HINCRBY', KEYS[4], r .. ':' .. prev, -1)
+  else
+    redis.call('PEXPIREAT', KEYS[3], expires)
+    redis.call('PEXPIREAT', KEYS[4], expires)
+  end
+  redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
+  redis.call('HINCRBY', KEYS[4], 'v', 1)
+end
+local c = redis.call('HMGET', KEYS[4], r .. ':agree', r .. ':disagree', r .. ':neutral', 'v')
+return {'ok', r, c[1] or '0', c[2] or '0', c[3] or '0', c[4] or '0'}
+"""
+
+# KEYS: online.  ARGV: now_ms.  Sums the live workers' phone counts and drops dead ones.
+ONLINE_LUA = """
+local total = 0
+local now = tonumber(ARGV[1])
+local entries = redis.call('HGETALL', KEYS[1])
+for i = 1, #entries, 2 do
+  local count, expires = string.match(entries[i + 1], '^(%d+):(%d+)$')
+  if count and tonumber(expires) > now then
+    total = total + tonumber(count)
+  else
+    redis.call('HDEL', KEYS[1], entries[i])
+  end
+end
+return total
+"""
+
+
+class StoreUnavailable(Exception):
+    """Redis did not answer; nothing can be promised to the client."""
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    error: str | None
+    tally: Tally | None = None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class VoteBatcher:
+    """Sends the votes that arrive within one event-loop tick as one pipeline.
+
+    Still one script and one answer per vote; only the round trips are shared, which is
+    what dominates the cost of a vote (see docs/performance.md).
+    """
+
+    def __init__(self, redis: Redis, script):
+        self._redis = redis
+        self._script = script
+        self._pending: list[tuple[list[str], list, asyncio.Future]] = []
+
+    def submit(self, keys: list[str], args: list) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((keys, args, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        asyncio.get_running_loop().create_task(self._run(batch))
+
+    async def _execute(self, batch) -> list:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+            return await pipe.execute(raise_on_error=False)
+
+    async def _run(self, batch) -> None:
+        try:
+            results = await self._execute(batch)
+            if any(isinstance(result, NoScriptError) for result in results):
+                # Redis restarted without the script. Votes are idempotent (last vote
+                # wins, replays change nothing), so running the batch again is safe.
+                await self._redis.script_load(self._script.script)
+                results = await self._execute(batch)
+        except (RedisError, OSError) as error:
+            results = [error] * len(batch)
+        for (_, _, future), result in zip(batch, results):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(StoreUnavailable(str(result)))
+            else:
+                future.set_result(result)
+
+
+class Store:
+    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
+        self.redis = redis
+        self.keys = keys
+        self.retention_ms = retention_days * 86_400_000
+        self._vote_script = redis.register_script(VOTE_LUA)
+        self._online_script = redis.register_script(ONLINE_LUA)
+        self._votes = VoteBatcher(redis, self._vote_script)
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except (RedisError, OSError):
+            return False
+
+    async def ensure_value(self, key: str, generate: Callable[[], str]) -> str:
+        """A value kept once for all workers: the first writer wins (SET NX)."""
+        try:
+            await self.redis.set(key, generate(), nx=True)
+            return await self.redis.get(key)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    # --- events ---------------------------------------------------------------------
+
+    async def create_event(self, build: Callable[[str], Event], moderator_key: str | None = None,
+                           code: str | None = None) -> tuple[Event, str]:
+        """Store a new event under a fresh code (or `code` if free). Returns (event, moderator key)."""
+        moderator_key = moderator_key or secrets.token_urlsafe(18)
+        now = _now_ms()
+        expires = now + self.retention_ms
+        try:
+            for _ in range(20):
+                candidate = code or "".join(secrets.choice(model.CODE_ALPHABET) for _ in range(model.CODE_LENGTH))
+                event = build(candidate)
+                # HSETNX claims the code atomically; a taken code is simply tried again.
+                if not await self.redis.hsetnx(self.keys.event(candidate), "code", candidate):
+                    if code:
+                        raise ValueError("code taken")
+                    continue
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.hset(self.keys.event(candidate), mapping={
+                        "title": event.title,
+                        "language": event.language,
+                        "allow_neutral": "1" if event.allow_neutral else "0",
+                        "propositions": orjson.dumps([p.text for p in event.propositions]).decode(),
+                        "moderator_key": moderator_key,
+                        "session_version": "1",
+                        "created": str(now),
+                        "expires_at": str(expires),
+                    })
+                    pipe.hset(self.keys.props(candidate), mapping={p.id: p.text for p in event.propositions})
+                    pipe.hset(self.keys.state(candidate), mapping={"seq": "0", "current": ""})
+                    for key in (self.keys.event(candidate), self.keys.props(candidate), self.keys.state(candidate)):
+                        pipe.pexpireat(key, expires)
+                    pipe.zadd(self.keys.events(), {candidate: now})
+                    await pipe.execute()
+                return event, moderator_key
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        raise RuntimeError("no free event code after 20 tries")
+
+    async def load_event(self, code: str) -> Event | None:
+        try:
+            raw = await self.redis.hgetall(self.keys.event(code))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        if "propositions" not in raw:
+            return None
+        texts = orjson.loads(raw["propositions"])
+        return Event(
+            code=code,
+            title=raw["title"],
+            language=raw.get("language", "nl"),
+            allow_neutral=raw.get("allow_neutral") == "1",
+            propositions=tuple(model.Proposition(id=f"p{i + 1}", text=t, index=i) for i, t in enumerate(texts)),
+        )
+
+    async def event_secrets(self, code: str) -> tuple[str, int] | None:
+        """(moderator key, session version) of an event, or None if there is no such event."""
+        try:
+            key, version = await self.redis.hmget(self.keys.event(code), "moderator_key", "session_version")
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        if key is None:
+            return None
+        return key, int(version or 1)
+
+    async def revoke_sessions(self, code: str) -> int:
+        try:
+            return await self.redis.hincrby(self.keys.event(code), "session_version", 1)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def find_first_event(self, title: str) -> str | None:
+        """The code of the oldest stored event with this title (used to load the demo once)."""
+        try:
+            for code in await self.redis.zrange(self.keys.events(), 0, -1):
+                if await self.redis.hget(self.keys.event(code), "title") == title:
+                    return code
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        return None
+
+    # --- debate state ---------------------------------------------------------------
+
+    @staticmethod
+    def _parse_state(raw: dict[str, str]) -> DebateState:
+        statuses: dict[str, Status] = {}
+        for field, value in raw.items():
+            kind, _, proposition = field.partition(":")
+            if not proposition:
+                continue
+            status = statuses.get(proposition, Status())
+            if kind == "phase":
+                status = Status(Phase(value), status.revealed, status.round)
+            elif kind == "revealed":
+                status = Status(status.phase, value == "1", status.round)
+            elif kind == "round":
+                status = Status(status.phase, status.revealed, int(value))
+            statuses[proposition] = status
+        return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses)
+
+    @staticmethod
+    def _state_fields(state: DebateState) -> dict[str, str]:
+        fields = {"seq": str(state.seq), "current": state.current or ""}
+        for proposition, status in state.statuses.items():
+            fields[f"phase:{proposition}"] = status.phase.value
+            fields[f"revealed:{proposition}"] = "1" if status.revealed else "0"
+            fields[f"round:{proposition}"] = str(status.round)
+        return fields
+
+    async def load_state(self, code: str) -> DebateState:
+        try:
+            return self._parse_state(await self.redis.hgetall(self.keys.state(code)))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def transition(self, code: str,
+                         decide: Callable[[DebateState], tuple[DebateState, bytes] | None]) -> DebateState | None:
+        """Apply `decide` to the stored state atomically (WATCH/MULTI) and publish its notice.
+
+        The notice is published inside the transaction, so notices leave in the order of
+        the changes. Returns the new state, or None when `decide` changed nothing.
+        """
+        key = self.keys.state(code)
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                while True:
+                    try:
+                        await pipe.watch(key)
+                        current = self._parse_state(await pipe.hgetall(key))
+                        decision = decide(current)
+                        if decision is None:
+                            await pipe.unwatch()
+                            return None
+                        new_state, notice = decision
+                        pipe.multi()
+                        pipe.hset(key, mapping=self._state_fields(new_state))
+                        pipe.publish(self.keys.channel(code), notice)
+                        await pipe.execute()
+                        return new_state
+                    except WatchError:
+                        continue
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    # --- votes ----------------------------------------------------------------------
+
+    async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
+                        expires_at_ms: int | None = None) -> VoteOutcome:
+        keys = [self.keys.props(code), self.keys.state(code),
+                self.keys.votes(code, proposition), self.keys.counts(code, proposition)]
+        expires = expires_at_ms or (_now_ms() + self.retention_ms)
+        reply = await self._votes.submit(keys, [proposition, participant, choice, expires])
+        if reply[0] != "ok":
+            return VoteOutcome(error=reply[0])
+        counts = {"agree": int(reply[2]), "disagree": int(reply[3]), "neutral": int(reply[4])}
+        return VoteOutcome(error=None, tally=Tally(proposition, int(reply[1]), counts, int(reply[5])))
+
+    async def read_tally(self, code: str, proposition: str, round_: int) -> Tally:
+        fields = [f"{round_}:{choice}" for choice in model.CHOICES] + ["v"]
+        try:
+            values = await self.redis.hmget(self.keys.counts(code, proposition), fields)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        counts = {choice: int(value or 0) for choice, value in zip(model.CHOICES, values)}
+        return Tally(proposition, round_, counts, int(values[-1] or 0))
+
+    async def read_vote(self, code: str, proposition: str, round_: int, participant: str) -> str | None:
+        try:
+            return await self.redis.hget(self.keys.votes(code, proposition), f"{round_}:{participant}")
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def stored_votes(self, code: str, proposition: str, round_: int) -> dict[str, str]:
+        """Every participant's stored vote in a round (for results and checks, not the hot path)."""
+        prefix = f"{round_}:"
+        try:
+            raw = await self.redis.hgetall(self.keys.votes(code, proposition))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        return {field[len(prefix):]: choice for field, choice in raw.items() if field.startswith(prefix)}
+
+    # --- notices and presence -------------------------------------------------------
+
+    async def publish(self, code: str, notice: bytes) -> None:
+        try:
+            await self.redis.publish(self.keys.channel(code), notice)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def report_online(self, code: str, worker: str, count: int, ttl_ms: int) -> None:
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(self.keys.online(code), worker, f"{count}:{_now_ms() + ttl_ms}")
+                pipe.pexpire(self.keys.online(code), ttl_ms * 4)
+                await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def count_online(self, code: str) -> int:
+        try:
+            return int(await self._online_script(keys=[self.keys.online(code)], args=[_now_ms()]))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
