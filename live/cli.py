@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 import uvicorn
@@ -91,7 +92,12 @@ def main(argv: list[str] | None = None) -> int:
             options["fd"] = args.fd
         else:
             options.update(host=args.host, port=args.port)
+        # uvicorn re-raises SIGTERM once it has shut down; exit cleanly so that the
+        # embedded Redis is stopped below rather than left behind.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         uvicorn.run("live.app:create_app", factory=True, workers=args.workers, **options)
+    except KeyboardInterrupt:
+        pass
     finally:
         if embedded is not None:
             embedded.stop()

@@ -136,7 +136,7 @@ async def _send_snapshot(debate, room: Room, outbox: Outbox, event: Event) -> No
 
 
 async def _receive(websocket: WebSocket, debate, room: Room, outbox: Outbox, event: Event, limit: int) -> None:
-    bucket = TokenBucket(rate=10, burst=30)
+    bucket = TokenBucket(rate=20, burst=40)
     strikes = 0
     language = outbox.language
     while True:

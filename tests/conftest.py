@@ -74,7 +74,7 @@ class Server:
         self.socket.close()
 
 
-def test_settings(redis_url: str, prefix: str | None = None, **overrides) -> Settings:
+def make_settings(redis_url: str, prefix: str | None = None, **overrides) -> Settings:
     values = dict(redis_url=redis_url, key_prefix=prefix or f"t{os.getpid()}x{next(_prefixes)}",
                   admin_password=ADMIN_PASSWORD, secret_key="test-secret", load_demo=False)
     values.update(overrides)
@@ -83,7 +83,7 @@ def test_settings(redis_url: str, prefix: str | None = None, **overrides) -> Set
 
 @pytest_asyncio.fixture
 async def server(redis_url):
-    running = await Server(test_settings(redis_url)).start()
+    running = await Server(make_settings(redis_url)).start()
     yield running
     await running.stop()
 
