@@ -150,29 +150,6 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
     return DebateState(seq=state.seq + 1, current=state.current, statuses={**state.statuses, state.current: new})
 
 
-def neighbour(event: Event, state: DebateState, step: int) -> str | None:
-    """The proposition `step` places from the current one (the first one from the lobby)."""
-    if not event.propositions:
-        return None
-    if state.current is None:
-        return event.propositions[0].id if step > 0 else None
-    current = event.proposition(state.current)
-    index = (current.index if current else 0) + step
-    if 0 <= index < len(event.propositions):
-        return event.propositions[index].id
-    return None
-
-
-def can_vote(event: Event, state: DebateState, proposition_id: str, choice: str) -> None:
-    """Raise RuleError unless this vote may be counted now (the store checks it again atomically)."""
-    if event.proposition(proposition_id) is None:
-        raise RuleError("unknown_proposition")
-    if choice not in event.choices:
-        raise RuleError("bad_choice")
-    if state.current != proposition_id or state.status(proposition_id).phase is not Phase.OPEN:
-        raise RuleError("voting_closed")
-
-
 # --- text -----------------------------------------------------------------------------
 
 def clean_text(value: str) -> str:

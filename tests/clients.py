@@ -54,12 +54,13 @@ class Client:
             async with self._changed:
                 self._changed.notify_all()
 
-    async def wait_for(self, predicate, timeout: float = 5.0) -> dict:
-        """The first message (oldest first) for which predicate holds, waiting for it if needed."""
+    async def wait_for(self, predicate, timeout: float = 5.0, start: int = 0) -> dict:
+        """The first message (oldest first, from index `start`) for which predicate holds,
+        waiting for it if needed."""
         async def find():
             async with self._changed:
                 while True:
-                    for message in self.messages:
+                    for message in self.messages[start:]:
                         if predicate(message):
                             return message
                     if self._reader.done():
