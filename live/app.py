@@ -17,6 +17,7 @@ from . import pages, sockets
 from .debate import Debate
 from .hub import Hub
 from .keys import Keys
+from .question_store import QuestionStore
 from .security import SecurityMiddleware
 from .settings import Settings
 from .store import Store, StoreUnavailable
@@ -47,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette):
         redis, subscriber = redis_clients(settings.redis_url)
         store = Store(redis, Keys(settings.key_prefix), settings.retention_days)
-        hub = Hub(subscriber, store)
+        hub = Hub(subscriber, store, QuestionStore(redis, store.keys))
         debate = Debate(store, hub, settings)
         tasks = [asyncio.create_task(hub.run()), asyncio.create_task(hub.tick())]
         try:

@@ -41,12 +41,13 @@ async def _prepare(settings: Settings, base_url: str) -> list[str]:
     from .hub import Hub
     from .keys import Keys
     from .pages import event_urls
+    from .question_store import QuestionStore
     from .store import Store
 
     redis, subscriber = redis_clients(settings.redis_url)
     try:
         store = Store(redis, Keys(settings.key_prefix), settings.retention_days)
-        debate = Debate(store, Hub(subscriber, store), settings)
+        debate = Debate(store, Hub(subscriber, store, QuestionStore(redis, store.keys)), settings)
         await debate.signer()
         lines = []
         if settings.load_demo:

@@ -8,10 +8,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from . import model, protocol
+import time
+
+from . import model, protocol, questions
 from .auth import Signer, same_secret
 from .hub import Hub
 from .model import DebateState, Event, RuleError, Tally
+from .question_store import QuestionStore
 from .store import Store
 
 DEMO_TITLE = "Jubileumdebat Werkplaatsen Sociaal Domein: zitten we nog op de juiste koers?"
@@ -36,6 +39,7 @@ class Debate:
     def __init__(self, store: Store, hub: Hub, settings):
         self.store = store
         self.hub = hub
+        self.questions: QuestionStore = hub.questions
         self.settings = settings
         self._signer: Signer | None = None
         self._admin_password: str | None = settings.admin_password or None
@@ -61,11 +65,14 @@ class Debate:
     # --- events -----------------------------------------------------------------------
 
     async def create_event(self, title: str, propositions: list[str], allow_neutral: bool,
-                           language: str) -> tuple[Event, str]:
+                           language: str, premoderation: bool = True) -> tuple[Event, str]:
         """Validate and store a new event. Raises ValidationError; returns (event, moderator key)."""
         model.new_event("AAAAAA", title, propositions, allow_neutral, language)  # validate before writing
-        return await self.store.create_event(
+        event, key = await self.store.create_event(
             lambda code: model.new_event(code, title, propositions, allow_neutral, language))
+        if not premoderation:
+            await self.questions.set_premoderation(event.code, False)
+        return event, key
 
     async def ensure_demo(self) -> tuple[Event, str]:
         """The demo debate, created on first start and kept afterwards."""
@@ -139,6 +146,54 @@ class Debate:
             if participant is not None:
                 my_vote = await self.store.read_vote(event.code, state.current, round_, participant)
         return Snapshot(state, tally, my_vote)
+
+    # --- questions --------------------------------------------------------------------
+
+    def _expires_at(self) -> int:
+        return int(time.time() * 1000) + self.store.retention_ms
+
+    async def ask(self, event: Event, participant: str, text: str, name: str | None) -> tuple[str, str]:
+        """Store a question from the floor. Returns (question id, status). Raises RuleError."""
+        text, name = questions.clean_question(text), questions.clean_name(name)
+        result = await self.questions.ask(event.code, participant, text, name, questions.ASKS_PER_MINUTE, 60_000,
+                                          self._expires_at())
+        if isinstance(result, str):
+            raise RuleError(result)
+        question, status, version = result
+        await self.hub.announce_questions(event.code, version)
+        return question, status
+
+    async def upvote(self, event: Event, participant: str, question: str, on: bool) -> int:
+        result = await self.questions.upvote(event.code, question, participant, on, self._expires_at())
+        if isinstance(result, str):
+            raise RuleError(result)
+        votes, version = result
+        await self.hub.announce_questions(event.code, version)
+        return votes
+
+    async def moderate_question(self, event: Event, question: str, action: str) -> str:
+        result = await self.questions.moderate(event.code, question, action)
+        if isinstance(result, str):
+            raise RuleError(result)
+        status, version = result
+        await self.hub.announce_questions(event.code, version)
+        return status
+
+    async def set_premoderation(self, event: Event, on: bool) -> None:
+        await self.hub.announce_questions(event.code, await self.questions.set_premoderation(event.code, on))
+
+    async def questions_snapshot(self, event: Event, role: str, participant: str | None = None) -> str:
+        """The question list one socket may see right now (with the audience's own upvotes)."""
+        version, premoderation, listed, everything, own = await self.questions.lists(
+            event.code, moderator=role == "moderator", own_of=[participant] if participant else [])
+        if role == "moderator":
+            return protocol.questions(version, [questions.item(q) for q in everything], premoderation)
+        items = [questions.item(q) for q in listed]
+        if role == "projector":
+            return protocol.questions(version, items, premoderation)
+        items += [questions.item(q) for q in own.get(participant, [])]
+        upvoted = await self.questions.upvoted(event.code, participant, [i["id"] for i in items])
+        return protocol.questions(version, items, premoderation, upvoted)
 
     # --- results ----------------------------------------------------------------------
 

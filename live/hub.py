@@ -24,6 +24,8 @@ from redis.exceptions import RedisError
 
 from . import protocol
 from .model import Tally
+from .question_store import QuestionStore
+from .questions import item
 from .store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 PROJECTOR_TALLY_INTERVAL = 0.1  # at most ~10 tally messages a second to screens
 AUDIENCE_TALLY_INTERVAL = 1.0  # phones: once a second is plenty
 PUBLISH_INTERVAL = 0.05  # how often one worker rings the bell with its newest tally
+QUESTIONS_INTERVAL = 0.25  # question lists are re-read from Redis at most 4 times a second
 TICK_INTERVAL = 2.0  # presence reports and the audit against Redis
 PRESENCE_TTL_MS = 10_000
 
@@ -40,7 +43,7 @@ class Outbox:
     state, tally and presence are single slots in which the newest replaces the older."""
 
     __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
-                 "_presence", "_wake")
+                 "_presence", "_questions", "_wake", "has_waiting")
 
     def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
         self.role = role
@@ -51,7 +54,9 @@ class Outbox:
         self._state_seq = -1
         self._tally: str | None = None
         self._presence: str | None = None
+        self._questions: str | None = None
         self._wake = asyncio.Event()
+        self.has_waiting = False  # this participant has questions waiting for moderation
 
     def reply(self, message: str) -> None:
         self._replies.append(message)
@@ -72,6 +77,10 @@ class Outbox:
         self._presence = message
         self._wake.set()
 
+    def questions(self, message: str) -> None:
+        self._questions = message
+        self._wake.set()
+
     async def pump(self, send: Callable[[str], Awaitable[None]]) -> None:
         """Send what is waiting, forever; ends when `send` fails (the socket is gone)."""
         while True:
@@ -79,7 +88,7 @@ class Outbox:
             self._wake.clear()
             while self._replies:
                 await send(self._replies.popleft())
-            for slot in ("_state", "_tally", "_presence"):
+            for slot in ("_state", "_tally", "_questions", "_presence"):
                 message = getattr(self, slot)
                 if message is not None:
                     setattr(self, slot, None)
@@ -130,12 +139,14 @@ class Room:
         self.screen_throttle = Throttle(PROJECTOR_TALLY_INTERVAL, lambda: self.send_tally(("moderator", "projector")))
         self.phone_throttle = Throttle(AUDIENCE_TALLY_INTERVAL, lambda: self.send_tally(("audience",)))
         self.publish_throttle = Throttle(PUBLISH_INTERVAL, lambda: hub.publish_tally(self))
+        self.questions_version = -1  # the newest questions version announced
+        self.questions_throttle = Throttle(QUESTIONS_INTERVAL, lambda: hub.spawn(hub.refresh_questions(self)))
 
     def empty(self) -> bool:
         return not any(self.outboxes.values())
 
     def close(self) -> None:
-        for throttle in (self.screen_throttle, self.phone_throttle, self.publish_throttle):
+        for throttle in (self.screen_throttle, self.phone_throttle, self.publish_throttle, self.questions_throttle):
             throttle.cancel()
 
     def set_state(self, view: dict, force: bool = False) -> bool:
@@ -186,10 +197,11 @@ class Room:
 
 
 class Hub:
-    def __init__(self, redis: Redis, store: Store):
+    def __init__(self, redis: Redis, store: Store, questions: QuestionStore):
         # A dedicated client: the subscription holds its connection for good.
         self.redis = redis
         self.store = store
+        self.questions = questions
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.rooms: dict[str, Room] = {}
         self.subscribed = asyncio.Event()
@@ -220,6 +232,42 @@ class Hub:
     def state_notice(code: str, view: dict) -> bytes:
         return orjson.dumps({"kind": "state", "code": code, "view": view})
 
+    @staticmethod
+    def questions_notice(code: str, version: int) -> bytes:
+        return orjson.dumps({"kind": "questions", "code": code, "version": version})
+
+    async def announce_questions(self, code: str, version: int) -> None:
+        """Questions changed: refresh this worker's sockets now, ring the bell for the others."""
+        room = self.rooms.get(code)
+        if room is not None:
+            room.questions_version = max(room.questions_version, version)
+            room.questions_throttle.trigger()
+        await self.store.publish(code, self.questions_notice(code, version))
+
+    async def refresh_questions(self, room: Room) -> None:
+        """Read the question lists once for the whole room and give each socket its view."""
+        waiting = [o for o in room.outboxes["audience"] if o.has_waiting]
+        try:
+            version, premoderation, listed, everything, own = await self.questions.lists(
+                room.code, moderator=bool(room.outboxes["moderator"]), own_of=[o.participant for o in waiting])
+        except StoreUnavailable:
+            return  # the audit tries again
+        shared = [item(q) for q in listed]
+        public = protocol.questions(version, shared, premoderation)
+        for outbox in room.outboxes["projector"]:
+            outbox.questions(public)
+        for outbox in room.outboxes["audience"]:
+            mine = own.get(outbox.participant)
+            if mine:
+                outbox.questions(protocol.questions(version, shared + [item(q) for q in mine], premoderation))
+            else:
+                outbox.has_waiting = False
+                outbox.questions(public)
+        if room.outboxes["moderator"]:
+            message = protocol.questions(version, [item(q) for q in everything], premoderation)
+            for outbox in room.outboxes["moderator"]:
+                outbox.questions(message)
+
     def note_tally(self, code: str, tally: Tally) -> None:
         """A vote on this worker produced `tally`: show it here now, ring the bell for the others."""
         room = self.rooms.get(code)
@@ -236,7 +284,7 @@ class Hub:
             return
         notice = orjson.dumps({"kind": "tally", "code": room.code, "proposition": tally.proposition,
                                "round": tally.round, "version": tally.version, "counts": tally.counts})
-        self._spawn(self._publish(room.code, notice))
+        self.spawn(self._publish(room.code, notice))
 
     async def _publish(self, code: str, notice: bytes) -> None:
         try:
@@ -254,13 +302,17 @@ class Hub:
                 self.show_state(room, notice["view"])
             elif notice["kind"] == "tally":
                 room.set_tally(Tally(notice["proposition"], notice["round"], notice["counts"], notice["version"]))
+            elif notice["kind"] == "questions":
+                if notice["version"] > room.questions_version:
+                    room.questions_version = notice["version"]
+                    room.questions_throttle.trigger()
         except (orjson.JSONDecodeError, KeyError, TypeError) as error:
             log.error("malformed notice dropped: %r", error)
 
     def show_state(self, room: Room, view: dict) -> None:
         """Pass a state on to the room; when it moved to another proposition, fetch its tally."""
         if room.set_state(view):
-            self._spawn(self._refresh_tally(room))
+            self.spawn(self._refresh_tally(room))
 
     async def _refresh_tally(self, room: Room) -> None:
         current = room.current()
@@ -271,7 +323,7 @@ class Hub:
         except StoreUnavailable:
             pass  # the audit retries
 
-    def _spawn(self, coroutine) -> None:
+    def spawn(self, coroutine) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -335,6 +387,10 @@ class Hub:
         event = await self.store.load_event(room.code)
         if event is None:
             return
+        _, questions_version = await self.questions.settings(room.code)
+        if questions_version > room.questions_version:
+            room.questions_version = questions_version
+            room.questions_throttle.trigger()
         state = await self.store.load_state(room.code)
         if room.set_state(protocol.state_view(event, state)) or room.tally is None:
             await self._refresh_tally(room)

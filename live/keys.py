@@ -13,7 +13,18 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> choice (last vote wins)         |
 | P:{C}:counts:<id>            | hash | "<round>:<choice>" -> n, "v" -> version (bumped per change) |
 | P:{C}:online                 | hash | worker id -> "<connected phones>:<expires ms>"             |
-| P:{C}:bell                   | pub/sub channel: state and tally notices for the event     |
+| P:{C}:q:meta                 | hash | next (question id counter), v (questions version),         |
+|                              |      | pinned (question id), premoderation ("1"/"0")              |
+| P:{C}:q:data                 | hash | question id -> JSON {text, name, author, created}          |
+| P:{C}:q:status               | hash | question id -> waiting / visible / answered / rejected      |
+| P:{C}:q:votes                | zset | question id -> upvotes (every question)                     |
+| P:{C}:q:listed               | zset | visible and answered question ids -> upvotes (ranking)      |
+| P:{C}:q:listed_time          | zset | visible and answered question ids -> created (ms)           |
+| P:{C}:q:all                  | zset | every question id -> created (ms), the moderator's queue    |
+| P:{C}:q:mine                 | zset | "<participant>:<question id>", score 0 (lex ranges)        |
+| P:{C}:q:up                   | set  | "<question id>:<participant>", one per upvote              |
+| P:{C}:q:rate                 | hash | participant -> "<asks>:<window start ms>"                   |
+| P:{C}:bell                   | pub/sub channel: state, tally and questions notices        |
 | P:events                     | zset | event code -> created (ms), for listing                    |
 | P:secret, P:admin-password   | string | generated once when not given in the environment (no TTL) |
 """
@@ -45,6 +56,11 @@ class Keys:
 
     def online(self, code: str) -> str:
         return f"{self._event(code)}:online"
+
+    def question(self, code: str, part: str) -> str:
+        """One of the question keys above: meta, data, status, votes, listed, listed_time,
+        all, mine, up, rate."""
+        return f"{self._event(code)}:q:{part}"
 
     def channel(self, code: str) -> str:
         return f"{self._event(code)}:bell"

@@ -86,6 +86,7 @@ class DebateState:
     seq: int = 0
     current: str | None = None
     statuses: dict[str, Status] = field(default_factory=dict)
+    screen: str = "proposition"  # what the projector shows: "proposition" or "questions"
 
     def status(self, proposition_id: str | None) -> Status:
         if proposition_id is None:
@@ -111,14 +112,22 @@ def empty_counts() -> dict[str, int]:
     return {choice: 0 for choice in CHOICES}
 
 
-MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide")
+MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen")
+SCREENS = ("proposition", "questions")
 
 
 def apply(event: Event, state: DebateState, command: str, proposition_id: str | None = None) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
+    `proposition_id` is the argument: the proposition for goto, the screen for screen.
     Raises RuleError when the command is not allowed now.
     """
+    if command == "screen":
+        if proposition_id not in SCREENS:
+            raise RuleError("bad_message")
+        if proposition_id == state.screen:
+            return None
+        return replace(state, seq=state.seq + 1, screen=proposition_id)
     if command == "goto":
         if proposition_id is None or event.proposition(proposition_id) is None:
             raise RuleError("unknown_proposition")
@@ -128,7 +137,7 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
         # Leaving an open proposition closes it: only the current one may take votes.
         if state.current is not None and state.status(state.current).phase is Phase.OPEN:
             statuses[state.current] = replace(state.status(state.current), phase=Phase.CLOSED)
-        return DebateState(seq=state.seq + 1, current=proposition_id, statuses=statuses)
+        return replace(state, seq=state.seq + 1, current=proposition_id, statuses=statuses)
 
     if command not in MODERATOR_COMMANDS:
         raise RuleError("unknown_type")
@@ -147,7 +156,7 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
         new = replace(status, revealed=False)
     if new == status:
         return None
-    return DebateState(seq=state.seq + 1, current=state.current, statuses={**state.statuses, state.current: new})
+    return replace(state, seq=state.seq + 1, statuses={**state.statuses, state.current: new})
 
 
 # --- text -----------------------------------------------------------------------------

@@ -224,14 +224,16 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
 
 async def new_event_form(request: Request) -> Response:
     debate = _debate(request)
-    values = {"title": "", "propositions": "", "allow_neutral": True, "language": _language(request)}
+    values = {"title": "", "propositions": "", "allow_neutral": True, "language": _language(request),
+              "premoderation": True}
     if request.method == "GET":
         return render(request, "new.html", {"values": values, "errors": {},
                                             "csrf_token": (await debate.signer()).csrf_token()})
     form = await request.form(**FORM_LIMITS)
     i18n.current_language.set(_language(request))
     values = {"title": str(form.get("title", ""))[:2000], "propositions": str(form.get("propositions", ""))[:60000],
-              "allow_neutral": form.get("allow_neutral") == "1", "language": str(form.get("language", "nl"))}
+              "allow_neutral": form.get("allow_neutral") == "1", "language": str(form.get("language", "nl")),
+              "premoderation": form.get("premoderation") == "1"}
     errors: dict[str, str] = {}
     if not (await debate.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -240,7 +242,8 @@ async def new_event_form(request: Request) -> Response:
     else:
         try:
             event, moderator_key = await debate.create_event(
-                values["title"], values["propositions"].splitlines(), values["allow_neutral"], values["language"])
+                values["title"], values["propositions"].splitlines(), values["allow_neutral"], values["language"],
+                values["premoderation"])
         except ValidationError as error:
             errors = _field_errors(error)
         else:
@@ -275,13 +278,14 @@ async def api_create_event(request: Request) -> Response:
         return api_error(400, "bad_request", "The body must be a JSON object.")
     title, propositions = body.get("title"), body.get("propositions")
     allow_neutral, language = body.get("allow_neutral", False), body.get("language", "nl")
+    premoderation = body.get("premoderation", True)
     if not isinstance(title, str) or not isinstance(propositions, list) or not all(
             isinstance(p, str) for p in propositions) or not isinstance(allow_neutral, bool) or not isinstance(
-            language, str):
-        return api_error(400, "bad_request",
-                         "Expected title (string), propositions (list of strings), allow_neutral (bool), language.")
+            language, str) or not isinstance(premoderation, bool):
+        return api_error(400, "bad_request", "Expected title (string), propositions (list of strings), "
+                                             "allow_neutral (bool), language, premoderation (bool).")
     try:
-        event, moderator_key = await debate.create_event(title, propositions, allow_neutral, language)
+        event, moderator_key = await debate.create_event(title, propositions, allow_neutral, language, premoderation)
     except ValidationError as error:
         return api_error(400, f"{error.field}_{error.code}", f"Invalid {error.field}: {error.code}.")
     return JSONResponse({"code": event.code, "moderator_key": moderator_key,

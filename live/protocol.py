@@ -7,6 +7,7 @@ every role's view (what the audience, projector and moderator may see) is in one
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 import msgspec
@@ -42,15 +43,48 @@ class Simple(msgspec.Struct):
     id: MessageId = None
 
 
+QuestionId = Annotated[str, msgspec.Meta(min_length=1, max_length=16)]
+
+
+class Ask(msgspec.Struct):
+    # Generous raw limits: the real limits are checked after normalisation (questions.py).
+    text: Annotated[str, msgspec.Meta(max_length=2000)]
+    name: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    id: MessageId = None
+
+
+class Upvote(msgspec.Struct):
+    question: QuestionId
+    on: bool = True
+    id: MessageId = None
+
+
+class ModerateQuestion(msgspec.Struct):
+    question: QuestionId
+    action: Literal["approve", "reject", "answer", "pin", "unpin"]
+    id: MessageId = None
+
+
+class ShowOnScreen(msgspec.Struct):
+    show: Literal["proposition", "questions"]
+    id: MessageId = None
+
+
+class Settings(msgspec.Struct):
+    premoderation: bool
+    id: MessageId = None
+
+
 class _Envelope(msgspec.Struct):
     type: Annotated[str, msgspec.Meta(max_length=32)]
     id: MessageId = None
 
 
 COMMANDS: dict[str, dict[str, type]] = {
-    "audience": {"vote": Vote, "sync": Sync},
+    "audience": {"vote": Vote, "sync": Sync, "ask": Ask, "upvote": Upvote},
     "projector": {"sync": Sync},
-    "moderator": {"sync": Sync, "goto": Goto, "open": Simple, "close": Simple, "reveal": Simple, "hide": Simple},
+    "moderator": {"sync": Sync, "goto": Goto, "open": Simple, "close": Simple, "reveal": Simple, "hide": Simple,
+                  "question": ModerateQuestion, "screen": ShowOnScreen, "settings": Settings},
 }
 
 # Human text for each error code. Marked with N_ so Babel extracts them; translated per
@@ -71,6 +105,12 @@ ERROR_TEXT = {
     "retry_later": N_("The server cannot store this right now. It will be sent again."),
     "rate_limited": N_("Too many messages. Please slow down."),
     "too_big": N_("The message is too long."),
+    "empty": N_("Please write a question first."),
+    "too_long": N_("A question can be at most 280 characters."),
+    "name_too_long": N_("A name can be at most 40 characters."),
+    "invalid_text": N_("This text contains characters that cannot be used."),
+    "unknown_question": N_("This question does not exist (any more)."),
+    "question_rejected": N_("A rejected question cannot be pinned."),
 }
 
 
@@ -86,6 +126,11 @@ _decoders = {role: {name: msgspec.json.Decoder(kind) for name, kind in commands.
              for role, commands in COMMANDS.items()}
 
 
+# A \uD800-\uDFFF escape: msgspec refuses lone surrogates as undecodable JSON, but for
+# the sender the problem is the text, not the JSON.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF][0-9a-fA-F]{2}")
+
+
 def parse(role: str, frame: str | bytes) -> tuple[str, msgspec.Struct]:
     """Decode one client frame for a role into (type, command). Raises ProtocolError."""
     try:
@@ -93,6 +138,8 @@ def parse(role: str, frame: str | bytes) -> tuple[str, msgspec.Struct]:
     except msgspec.ValidationError as error:
         raise ProtocolError("bad_message") from error
     except (msgspec.DecodeError, RecursionError, ValueError) as error:
+        if isinstance(frame, str) and _SURROGATE_ESCAPE.search(frame):
+            raise ProtocolError("invalid_text") from error
         raise ProtocolError("bad_json") from error
     decoder = _decoders[role].get(envelope.type)
     if decoder is None:
@@ -146,6 +193,7 @@ def state_view(event: Event, state: DebateState) -> dict:
         "revealed": status.revealed,
         "round": status.round,
         "total": len(event.propositions),
+        "screen": state.screen,
     }
 
 
@@ -162,3 +210,10 @@ def tally_view(tally: Tally, seq: int, role: str, revealed: bool) -> dict | None
 
 def presence(online: int) -> str:
     return encode({"type": "presence", "online": online})
+
+
+def questions(version: int, items: list[dict], premoderation: bool, upvoted: list[str] | None = None) -> str:
+    message = {"type": "questions", "seq": version, "items": items, "premoderation": premoderation}
+    if upvoted is not None:
+        message["upvoted"] = upvoted
+    return encode(message)

@@ -133,6 +133,10 @@ async def _send_snapshot(debate, room: Room, outbox: Outbox, event: Event) -> No
         tally = protocol.tally_view(snapshot.tally, view["seq"], outbox.role, view["revealed"])
         if tally is not None:
             outbox.tally(protocol.encode(tally))
+    try:
+        outbox.questions(await debate.questions_snapshot(event, outbox.role, outbox.participant))
+    except StoreUnavailable:
+        outbox.reply(protocol.error("retry_later", outbox.language))
 
 
 async def _receive(websocket: WebSocket, debate, room: Room, outbox: Outbox, event: Event, limit: int) -> None:
@@ -178,9 +182,24 @@ async def _handle(debate, room: Room, outbox: Outbox, event: Event, kind: str, c
         outbox.reply(protocol.ack(command.id))
     elif kind == "sync":
         await _send_snapshot(debate, room, outbox, event)
+    elif kind == "ask":
+        # Before asking: the refresh that the question triggers must include the asker's own list.
+        outbox.has_waiting = True
+        question, status = await debate.ask(event, outbox.participant, command.text, command.name)
+        outbox.reply(protocol.encode({"type": "ack", "id": command.id, "question": question, "status": status}))
+    elif kind == "upvote":
+        votes = await debate.upvote(event, outbox.participant, command.question, command.on)
+        outbox.reply(protocol.encode({"type": "ack", "id": command.id, "question": command.question,
+                                      "votes": votes, "on": command.on}))
+    elif kind == "question":
+        await debate.moderate_question(event, command.question, command.action)
+        outbox.reply(protocol.ack(command.id))
+    elif kind == "settings":
+        await debate.set_premoderation(event, command.premoderation)
+        outbox.reply(protocol.ack(command.id))
     else:
-        proposition = getattr(command, "proposition", None)
-        state = await debate.command(event, kind, proposition)
+        argument = command.show if kind == "screen" else getattr(command, "proposition", None)
+        state = await debate.command(event, kind, argument)
         if state is not None:
             debate.hub.show_state(room, protocol.state_view(event, state))
         outbox.reply(protocol.ack(command.id))

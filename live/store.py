@@ -248,11 +248,12 @@ class Store:
             elif kind == "round":
                 status = Status(status.phase, status.revealed, int(value))
             statuses[proposition] = status
-        return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses)
+        return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses,
+                           screen=raw.get("screen") or "proposition")
 
     @staticmethod
     def _state_fields(state: DebateState) -> dict[str, str]:
-        fields = {"seq": str(state.seq), "current": state.current or ""}
+        fields = {"seq": str(state.seq), "current": state.current or "", "screen": state.screen}
         for proposition, status in state.statuses.items():
             fields[f"phase:{proposition}"] = status.phase.value
             fields[f"revealed:{proposition}"] = "1" if status.revealed else "0"

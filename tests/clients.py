@@ -16,11 +16,12 @@ _ids = itertools.count(1)
 
 
 async def create_event(base_url: str, propositions=("Stelling een", "Stelling twee"), allow_neutral=True,
-                       title="Testdebat") -> dict:
+                       title="Testdebat", premoderation=True) -> dict:
     async with httpx.AsyncClient(base_url=base_url) as http:
         response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
                                    json={"title": title, "propositions": list(propositions),
-                                         "allow_neutral": allow_neutral, "language": "nl"})
+                                         "allow_neutral": allow_neutral, "language": "nl",
+                                         "premoderation": premoderation})
         assert response.status_code == 201, response.text
         return response.json()
 
@@ -116,6 +117,17 @@ class Phone(Client):
 
     async def vote(self, proposition: str, choice: str) -> dict:
         return await self.request({"type": "vote", "proposition": proposition, "choice": choice})
+
+
+    async def ask(self, text: str, name: str | None = None) -> dict:
+        return await self.request({"type": "ask", "text": text, "name": name})
+
+    async def upvote(self, question: str, on: bool = True) -> dict:
+        return await self.request({"type": "upvote", "question": question, "on": on})
+
+
+def question_ids(message: dict) -> dict[str, dict]:
+    return {item["id"]: item for item in message["items"]}
 
 
 class Screen(Client):
