@@ -33,6 +33,7 @@ class Snapshot:
     state: DebateState
     tally: Tally | None
     my_vote: str | None = None
+    my_perspective: str | None = None
 
 
 class Debate:
@@ -114,10 +115,11 @@ class Debate:
     async def log_out_moderators(self, code: str) -> None:
         await self.store.revoke_sessions(code)
 
-    async def command(self, event: Event, name: str, proposition: str | None = None) -> DebateState | None:
+    async def command(self, event: Event, name: str, argument: str | None = None,
+                      round_: int = 1) -> DebateState | None:
         """Apply a moderator command atomically and notify every worker. Raises RuleError."""
         def decide(state: DebateState):
-            new = model.apply(event, state, name, proposition)
+            new = model.apply(event, state, name, argument, round_)
             if new is None:
                 return None
             return new, self.hub.state_notice(event.code, protocol.state_view(event, new))
@@ -125,8 +127,8 @@ class Debate:
 
     # --- participants -----------------------------------------------------------------
 
-    async def cast_vote(self, event: Event, participant: str, proposition: str, choice: str) -> Tally:
-        """Store a vote (last vote wins). Raises RuleError when it cannot count, StoreUnavailable."""
+    async def cast_vote(self, event: Event, participant: str, proposition: str, choice: str) -> int:
+        """Store a vote (last vote wins); returns its round. Raises RuleError, StoreUnavailable."""
         if event.proposition(proposition) is None:
             raise RuleError("unknown_proposition")
         if choice not in event.choices:
@@ -134,18 +136,43 @@ class Debate:
         outcome = await self.store.cast_vote(event.code, proposition, participant, choice)
         if outcome.error is not None:
             raise RuleError(outcome.error)
-        self.hub.note_tally(event.code, outcome.tally)
-        return outcome.tally
+        self.hub.note_vote(event.code, proposition, outcome.round, outcome.version)
+        return outcome.round
+
+    async def set_hand_count(self, event: Event, proposition: str, round_: int, counts: dict[str, int],
+                             perspective: str | None) -> None:
+        """Counts from a show of hands (replacing earlier ones for the same round and group)."""
+        if event.proposition(proposition) is None:
+            raise RuleError("unknown_proposition")
+        index = event.perspective_index(perspective)
+        if perspective is not None and index is None:
+            raise RuleError("unknown_perspective")
+        if not event.allow_neutral and counts.get("neutral"):
+            raise RuleError("bad_choice")
+        version = await self.store.set_hand_count(event.code, proposition, round_, counts, index)
+        self.hub.note_vote(event.code, proposition, round_, version)
+
+    async def set_perspective(self, event: Event, participant: str, perspective: str | None) -> None:
+        """The perspective a participant speaks from (None: not said). Never shown individually."""
+        index = event.perspective_index(perspective)
+        if perspective is not None and index is None:
+            raise RuleError("unknown_perspective")
+        await self.store.set_perspective(event.code, participant, index)
 
     async def snapshot(self, event: Event, participant: str | None = None) -> Snapshot:
         state = await self.store.load_state(event.code)
-        tally = my_vote = None
+        tally = my_vote = my_perspective = None
         if state.current is not None:
             round_ = state.status(state.current).round
             tally = await self.store.read_tally(event.code, state.current, round_)
             if participant is not None:
-                my_vote = await self.store.read_vote(event.code, state.current, round_, participant)
-        return Snapshot(state, tally, my_vote)
+                stored = await self.store.read_vote(event.code, state.current, round_, participant)
+                my_vote = stored.partition(":")[0] if stored else None
+        if participant is not None and event.perspectives:
+            index = await self.store.perspective_of(event.code, participant)
+            if index is not None and 1 <= index <= len(event.perspectives):
+                my_perspective = event.perspectives[index - 1]
+        return Snapshot(state, tally, my_vote, my_perspective)
 
     # --- questions --------------------------------------------------------------------
 

@@ -132,8 +132,9 @@ class Room:
         self.code = code
         self.outboxes: dict[str, set[Outbox]] = {role: set() for role in protocol.ROLES}
         self.state: dict | None = None  # the last state view (a cache of Redis, by seq)
+        self.event = None  # the event's definition (immutable), for what each role may see
         self.tally: Tally | None = None  # the newest tally of the current proposition
-        self.outgoing: Tally | None = None  # the newest tally from this worker's own votes
+        self.outgoing: tuple[str, int, int] | None = None  # (proposition, round, version) of this worker's newest vote
         self.online = 0
         self.reported_online = -1
         self.screen_throttle = Throttle(PROJECTOR_TALLY_INTERVAL, lambda: self.send_tally(("moderator", "projector")))
@@ -188,7 +189,7 @@ class Room:
         if self.tally is None or self.state is None:
             return
         for role in roles:
-            view = protocol.tally_view(self.tally, self.state["seq"], role, self.state["revealed"])
+            view = protocol.tally_view(self.tally, self.state["seq"], role, self.state["revealed"], self.event)
             if view is None:
                 continue
             message = protocol.encode(view)
@@ -209,10 +210,12 @@ class Hub:
 
     # --- sockets ------------------------------------------------------------------
 
-    def join(self, code: str, outbox: Outbox) -> Room:
+    def join(self, event, outbox: Outbox) -> Room:
+        code = event.code
         room = self.rooms.get(code)
         if room is None:
             room = self.rooms[code] = Room(self, code)
+        room.event = event
         room.outboxes[outbox.role].add(outbox)
         if outbox.role == "audience":
             room.online += 1
@@ -268,23 +271,31 @@ class Hub:
             for outbox in room.outboxes["moderator"]:
                 outbox.questions(message)
 
-    def note_tally(self, code: str, tally: Tally) -> None:
-        """A vote on this worker produced `tally`: show it here now, ring the bell for the others."""
+    def note_vote(self, code: str, proposition: str, round_: int, version: int) -> None:
+        """A vote (or hand count) on this worker changed a tally: show it here and ring the
+        bell for the other workers, at most every PUBLISH_INTERVAL, always after the last."""
         room = self.rooms.get(code)
         if room is None:
             return
-        room.set_tally(tally)
-        if room.outgoing is None or tally.version > room.outgoing.version:
-            room.outgoing = tally
+        if room.outgoing is None or version > room.outgoing[2]:
+            room.outgoing = (proposition, round_, version)
         room.publish_throttle.trigger()
 
     def publish_tally(self, room: Room) -> None:
-        tally = room.outgoing
-        if tally is None:
+        if room.outgoing is not None:
+            self.spawn(self._publish_tally(room, *room.outgoing[:2]))
+
+    async def _publish_tally(self, room: Room, proposition: str, round_: int) -> None:
+        # Read the counts once after a burst rather than carrying them in every vote's reply.
+        try:
+            tally = await self.store.read_tally(room.code, proposition, round_)
+        except StoreUnavailable:
+            log.warning("could not read a tally of %s; the audit will repair it", room.code)
             return
-        notice = orjson.dumps({"kind": "tally", "code": room.code, "proposition": tally.proposition,
-                               "round": tally.round, "version": tally.version, "counts": tally.counts})
-        self.spawn(self._publish(room.code, notice))
+        room.set_tally(tally)
+        notice = orjson.dumps({"kind": "tally", "code": room.code, "proposition": proposition, "round": round_,
+                               "version": tally.version, "raw": tally.raw})
+        await self._publish(room.code, notice)
 
     async def _publish(self, code: str, notice: bytes) -> None:
         try:
@@ -301,7 +312,7 @@ class Hub:
             if notice["kind"] == "state":
                 self.show_state(room, notice["view"])
             elif notice["kind"] == "tally":
-                room.set_tally(Tally(notice["proposition"], notice["round"], notice["counts"], notice["version"]))
+                room.set_tally(Tally(notice["proposition"], notice["round"], notice["raw"], notice["version"]))
             elif notice["kind"] == "questions":
                 if notice["version"] > room.questions_version:
                     room.questions_version = notice["version"]

@@ -10,8 +10,12 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 |                              |      | moderator_key, session_version, created, expires_at (ms)    |
 | P:{C}:props                  | hash | proposition id -> text (lets the vote script check ids)    |
 | P:{C}:state                  | hash | seq, current, phase:<id>, revealed:<id>, round:<id>        |
-| P:{C}:votes:<id>             | hash | "<round>:<participant>" -> choice (last vote wins)         |
-| P:{C}:counts:<id>            | hash | "<round>:<choice>" -> n, "v" -> version (bumped per change) |
+| P:{C}:perspectives          | hash | participant -> index (1-based) of their declared perspective|
+| P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
+|                              |      | (the perspective at the time of the vote; last vote wins)  |
+| P:{C}:counts:<id>            | hash | "<round>:<choice>" and "<round>:<choice>:<index>" -> phones,|
+|                              |      | "m<round>:<choice>[:<index>]" -> hand counts,              |
+|                              |      | "v" -> version (bumped on every change)                    |
 | P:{C}:online                 | hash | worker id -> "<connected phones>:<expires ms>"             |
 | P:{C}:q:meta                 | hash | next (question id counter), v (questions version),         |
 |                              |      | pinned (question id), premoderation ("1"/"0")              |
@@ -47,6 +51,9 @@ class Keys:
 
     def state(self, code: str) -> str:
         return f"{self._event(code)}:state"
+
+    def perspectives(self, code: str) -> str:
+        return f"{self._event(code)}:perspectives"
 
     def votes(self, code: str, proposition: str) -> str:
         return f"{self._event(code)}:votes:{proposition}"

@@ -21,6 +21,10 @@ CODE_LENGTH = 6
 MAX_TITLE = 200
 MAX_PROPOSITION = 500
 MAX_PROPOSITIONS = 100
+MAX_PERSPECTIVES = 10
+MAX_PERSPECTIVE = 40
+ROUNDS = (1, 2)
+DEFAULT_MIN_GROUP = 5
 
 
 class Phase(StrEnum):
@@ -60,6 +64,17 @@ class Event:
     language: str
     allow_neutral: bool
     propositions: tuple[Proposition, ...]
+    perspectives: tuple[str, ...] = ()
+    min_group: int = DEFAULT_MIN_GROUP  # k: smaller perspective groups are withheld
+
+    def perspective_index(self, name: str | None) -> int | None:
+        """1-based index of a perspective (how votes and counts refer to it), None if unknown."""
+        if name is None:
+            return None
+        try:
+            return self.perspectives.index(name) + 1
+        except ValueError:
+            return None
 
     def proposition(self, proposition_id: str) -> Proposition | None:
         for proposition in self.propositions:
@@ -96,15 +111,32 @@ class DebateState:
 
 @dataclass(frozen=True)
 class Tally:
+    """The raw counts of one proposition and round, as the vote script keeps them:
+    "agree" (all phones), "agree:2" (phones of perspective 2), "m:agree" and "m:agree:2"
+    (hand counts). `version` grows with every change."""
+
     proposition: str
     round: int
-    counts: dict[str, int]
+    raw: dict[str, int]
     version: int = 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Phones plus hand counts, per choice."""
+        totals = {choice: 0 for choice in CHOICES}
+        for field, value in self.raw.items():
+            hand = field.startswith("m:")
+            choice, _, perspective = field.removeprefix("m:").partition(":")
+            # A phone vote is kept twice (in "agree" and in "agree:2"); a hand count only
+            # where the moderator gave it (in total or for one perspective).
+            if choice in totals and (hand or not perspective):
+                totals[choice] += value
+        return totals
 
     @property
     def voters(self) -> int:
         # Each participant has exactly one stored vote per round, so the sum is the
-        # number of distinct voters.
+        # number of distinct voters (plus hands counted by the moderator).
         return sum(self.counts.values())
 
 
@@ -116,7 +148,8 @@ MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen")
 SCREENS = ("proposition", "questions")
 
 
-def apply(event: Event, state: DebateState, command: str, proposition_id: str | None = None) -> DebateState | None:
+def apply(event: Event, state: DebateState, command: str, proposition_id: str | None = None,
+          round_: int = 1) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
     `proposition_id` is the argument: the proposition for goto, the screen for screen.
@@ -145,7 +178,15 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
         raise RuleError("no_proposition")
     status = state.status(state.current)
     if command == "open":
-        new = replace(status, phase=Phase.OPEN)
+        if round_ not in ROUNDS:
+            raise RuleError("bad_round")
+        if round_ < status.round:
+            raise RuleError("round_over")
+        if round_ > status.round:
+            # A new round is a fresh vote; its results start hidden.
+            new = Status(phase=Phase.OPEN, revealed=False, round=round_)
+        else:
+            new = replace(status, phase=Phase.OPEN)
     elif command == "close":
         if status.phase is not Phase.OPEN:
             return None
@@ -190,8 +231,19 @@ def normalize_code(raw: str) -> str | None:
     return code
 
 
-def new_event(code: str, title: str, propositions: list[str], allow_neutral: bool, language: str) -> Event:
+def new_event(code: str, title: str, propositions: list[str], allow_neutral: bool, language: str,
+              perspectives: list[str] = (), min_group: int = DEFAULT_MIN_GROUP) -> Event:
     """Validate what an organiser entered and build the event. Raises ValidationError."""
+    names = [clean_text(name) for name in perspectives]
+    names = [name for name in names if name]
+    if len(names) > MAX_PERSPECTIVES:
+        raise ValidationError("too_many", "perspectives")
+    if any(len(name) > MAX_PERSPECTIVE for name in names):
+        raise ValidationError("too_long", "perspectives")
+    if len(set(names)) != len(names):
+        raise ValidationError("duplicate", "perspectives")
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
+        raise ValidationError("out_of_range", "min_group")
     title = clean_text(title)
     if not title:
         raise ValidationError("empty", "title")
@@ -213,4 +265,6 @@ def new_event(code: str, title: str, propositions: list[str], allow_neutral: boo
         language=language,
         allow_neutral=bool(allow_neutral),
         propositions=tuple(Proposition(id=f"p{i + 1}", text=text, index=i) for i, text in enumerate(texts)),
+        perspectives=tuple(names),
+        min_group=min_group,
     )

@@ -15,6 +15,7 @@ import orjson
 
 from .i18n import translations
 from .model import DebateState, Event, Tally
+from .results import round_figures
 
 ROLES = ("audience", "projector", "moderator")
 
@@ -38,8 +39,35 @@ class Goto(msgspec.Struct):
 
 
 class Simple(msgspec.Struct):
-    """open, close, reveal, hide: commands with nothing but an id."""
+    """close, reveal, hide: commands with nothing but an id."""
 
+    id: MessageId = None
+
+
+class Open(msgspec.Struct):
+    round: Literal[1, 2] = 1
+    id: MessageId = None
+
+
+Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+
+
+class HandCounts(msgspec.Struct, forbid_unknown_fields=True):
+    agree: Count = 0
+    disagree: Count = 0
+    neutral: Count = 0
+
+
+class HandCount(msgspec.Struct):
+    proposition: PropositionId
+    counts: HandCounts
+    round: Literal[1, 2] = 1
+    perspective: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    id: MessageId = None
+
+
+class Perspective(msgspec.Struct):
+    value: Annotated[str, msgspec.Meta(max_length=100)] | None
     id: MessageId = None
 
 
@@ -81,10 +109,11 @@ class _Envelope(msgspec.Struct):
 
 
 COMMANDS: dict[str, dict[str, type]] = {
-    "audience": {"vote": Vote, "sync": Sync, "ask": Ask, "upvote": Upvote},
+    "audience": {"vote": Vote, "sync": Sync, "ask": Ask, "upvote": Upvote, "perspective": Perspective},
     "projector": {"sync": Sync},
-    "moderator": {"sync": Sync, "goto": Goto, "open": Simple, "close": Simple, "reveal": Simple, "hide": Simple,
-                  "question": ModerateQuestion, "screen": ShowOnScreen, "settings": Settings},
+    "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
+                  "question": ModerateQuestion, "screen": ShowOnScreen, "settings": Settings,
+                  "hand_count": HandCount},
 }
 
 # Human text for each error code. Marked with N_ so Babel extracts them; translated per
@@ -111,6 +140,9 @@ ERROR_TEXT = {
     "invalid_text": N_("This text contains characters that cannot be used."),
     "unknown_question": N_("This question does not exist (any more)."),
     "question_rejected": N_("A rejected question cannot be pinned."),
+    "unknown_perspective": N_("This perspective is not one of this event's."),
+    "bad_round": N_("There are only two rounds."),
+    "round_over": N_("A later round has already been opened."),
 }
 
 
@@ -167,7 +199,8 @@ def ack(message_id: object) -> str:
 def event_view(event: Event, role: str) -> dict:
     view = {"code": event.code, "title": event.title, "language": event.language,
             "allow_neutral": event.allow_neutral, "choices": list(event.choices),
-            "total": len(event.propositions)}
+            "total": len(event.propositions), "perspectives": list(event.perspectives),
+            "min_group": event.min_group}
     if role == "moderator":
         view["propositions"] = [{"id": p.id, "text": p.text, "index": p.index} for p in event.propositions]
     return view
@@ -197,14 +230,24 @@ def state_view(event: Event, state: DebateState) -> dict:
     }
 
 
-def tally_view(tally: Tally, seq: int, role: str, revealed: bool) -> dict | None:
-    """What a role may see of a tally; None when the role sees nothing (hidden audience)."""
+def tally_view(tally: Tally, seq: int, role: str, revealed: bool, event: Event) -> dict | None:
+    """What a role may see of a tally; None when the role sees nothing (hidden audience).
+
+    The split by perspective is guarded: a group under the event's minimum is null.
+    """
     if role == "audience" and not revealed:
         return None
     message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
                "voters": tally.voters}
     if role == "moderator" or revealed:
-        message["counts"] = dict(tally.counts)
+        figures = round_figures(tally.raw, event.perspectives, event.min_group)
+        message["counts"] = figures["counts"]
+        if figures["manual"]:
+            message["manual"] = figures["manual"]
+        if event.perspectives:
+            message["by_perspective"] = figures["by_perspective"]
+            message["equal_weight"] = figures["equal_weight"]
+            message["marker"] = figures["marker"]
     return message
 
 

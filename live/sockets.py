@@ -10,6 +10,8 @@ import asyncio
 import logging
 import time
 
+import msgspec
+
 from starlette import status
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -82,7 +84,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     language = i18n.pick_language(websocket.query_params.get("lang"), websocket.cookies.get("lang"), event.language)
     await websocket.accept()
     outbox = Outbox(role, participant, language)
-    room = hub.join(event.code, outbox)  # subscribe (join the room) before the snapshot
+    room = hub.join(event, outbox)  # subscribe (join the room) before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text))
     try:
         outbox.reply(protocol.welcome(event, role, token))
@@ -126,11 +128,11 @@ async def _send_snapshot(debate, room: Room, outbox: Outbox, event: Event) -> No
     view = protocol.state_view(event, snapshot.state)
     room.set_state(view)  # a fresher state than this worker had also goes to everyone else
     if outbox.role == "audience":
-        view = {**view, "my_vote": snapshot.my_vote}
+        view = {**view, "my_vote": snapshot.my_vote, "my_perspective": snapshot.my_perspective}
     outbox.state(view["seq"], protocol.encode(view), force=True)
     if snapshot.tally is not None:
         room.set_tally(snapshot.tally)
-        tally = protocol.tally_view(snapshot.tally, view["seq"], outbox.role, view["revealed"])
+        tally = protocol.tally_view(snapshot.tally, view["seq"], outbox.role, view["revealed"], event)
         if tally is not None:
             outbox.tally(protocol.encode(tally))
     try:
@@ -194,12 +196,19 @@ async def _handle(debate, room: Room, outbox: Outbox, event: Event, kind: str, c
     elif kind == "question":
         await debate.moderate_question(event, command.question, command.action)
         outbox.reply(protocol.ack(command.id))
+    elif kind == "perspective":
+        await debate.set_perspective(event, outbox.participant, command.value)
+        outbox.reply(protocol.encode({"type": "ack", "id": command.id, "perspective": command.value}))
+    elif kind == "hand_count":
+        await debate.set_hand_count(event, command.proposition, command.round, msgspec.structs.asdict(command.counts),
+                                    command.perspective)
+        outbox.reply(protocol.ack(command.id))
     elif kind == "settings":
         await debate.set_premoderation(event, command.premoderation)
         outbox.reply(protocol.ack(command.id))
     else:
         argument = command.show if kind == "screen" else getattr(command, "proposition", None)
-        state = await debate.command(event, kind, argument)
+        state = await debate.command(event, kind, argument, getattr(command, "round", 1))
         if state is not None:
             debate.hub.show_state(room, protocol.state_view(event, state))
         outbox.reply(protocol.ack(command.id))

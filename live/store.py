@@ -20,10 +20,11 @@ from . import model
 from .keys import Keys
 from .model import DebateState, Event, Phase, Status, Tally
 
-# KEYS: props, state, votes, counts.  ARGV: proposition, participant, choice, expires_at_ms.
-# Checks that the proposition is current and open, stores the participant's vote for the
-# proposition's current round (last vote wins) and moves the counts, all at once: a vote
-# is either counted before a close or rejected after it, and counts always equal votes.
+# KEYS: props, state, votes, counts, perspectives.  ARGV: proposition, participant,
+# choice, expires_at_ms. Checks that the proposition is current and open, stores the
+# participant's vote (with their perspective at this moment) for the proposition's current
+# round, last vote wins, and moves the counts, all at once: a vote is either counted
+# before a close or rejected after it, and counts always equal the stored votes.
 VOTE_LUA = """
 local p, who, choice, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('HEXISTS', KEYS[1], p) == 0 then return {'unknown_proposition'} end
@@ -31,20 +32,40 @@ local st = redis.call('HMGET', KEYS[2], 'current', 'phase:' .. p, 'round:' .. p)
 if st[1] ~= p or st[2] ~= 'open' then return {'voting_closed'} end
 local r = st[3] or '1'
 local field = r .. ':' .. who
+local perspective = redis.call('HGET', KEYS[5], who)
+local value = choice
+if perspective then value = choice .. ':' .. perspective end
 local prev = redis.call('HGET', KEYS[3], field)
-if prev ~= choice then
-  redis.call('HSET', KEYS[3], field, choice)
+local version
+if prev ~= value then
+  redis.call('HSET', KEYS[3], field, value)
   if prev then
-    redis.call('HINCRBY', KEYS[4], r .. ':' .. prev, -1)
+    local prev_choice, prev_perspective = string.match(prev, '^([^:]+):?(.*)$')
+    redis.call('HINCRBY', KEYS[4], r .. ':' .. prev_choice, -1)
+    if prev_perspective ~= '' then redis.call('HINCRBY', KEYS[4], r .. ':' .. prev, -1) end
   else
     redis.call('PEXPIREAT', KEYS[3], expires)
     redis.call('PEXPIREAT', KEYS[4], expires)
   end
   redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
-  redis.call('HINCRBY', KEYS[4], 'v', 1)
+  if perspective then redis.call('HINCRBY', KEYS[4], r .. ':' .. value, 1) end
+  version = redis.call('HINCRBY', KEYS[4], 'v', 1)
+else
+  version = redis.call('HGET', KEYS[4], 'v')
 end
-local c = redis.call('HMGET', KEYS[4], r .. ':agree', r .. ':disagree', r .. ':neutral', 'v')
-return {'ok', r, c[1] or '0', c[2] or '0', c[3] or '0', c[4] or '0'}
+return {'ok', r, version}
+"""
+
+# KEYS: counts.  ARGV: round, perspective index or '', expires_at_ms, then choice/count
+# pairs. Sets (not adds) the hand counts, so a repeated command changes nothing.
+HAND_COUNT_LUA = """
+local suffix = ''
+if ARGV[2] ~= '' then suffix = ':' .. ARGV[2] end
+for i = 4, #ARGV, 2 do
+  redis.call('HSET', KEYS[1], 'm' .. ARGV[1] .. ':' .. ARGV[i] .. suffix, ARGV[i + 1])
+end
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return redis.call('HINCRBY', KEYS[1], 'v', 1)
 """
 
 # KEYS: online.  ARGV: now_ms.  Sums the live workers' phone counts and drops dead ones.
@@ -71,7 +92,8 @@ class StoreUnavailable(Exception):
 @dataclass(frozen=True)
 class VoteOutcome:
     error: str | None
-    tally: Tally | None = None
+    round: int = 1
+    version: int = 0
 
 
 def _now_ms() -> int:
@@ -134,6 +156,7 @@ class Store:
         self.retention_ms = retention_days * 86_400_000
         self._vote_script = redis.register_script(VOTE_LUA)
         self._online_script = redis.register_script(ONLINE_LUA)
+        self._hand_count_script = redis.register_script(HAND_COUNT_LUA)
         self._votes = VoteBatcher(redis, self._vote_script)
 
     async def ping(self) -> bool:
@@ -173,6 +196,8 @@ class Store:
                         "language": event.language,
                         "allow_neutral": "1" if event.allow_neutral else "0",
                         "propositions": orjson.dumps([p.text for p in event.propositions]).decode(),
+                        "perspectives": orjson.dumps(list(event.perspectives)).decode(),
+                        "min_group": str(event.min_group),
                         "moderator_key": moderator_key,
                         "session_version": "1",
                         "created": str(now),
@@ -203,6 +228,8 @@ class Store:
             language=raw.get("language", "nl"),
             allow_neutral=raw.get("allow_neutral") == "1",
             propositions=tuple(model.Proposition(id=f"p{i + 1}", text=t, index=i) for i, t in enumerate(texts)),
+            perspectives=tuple(orjson.loads(raw.get("perspectives") or "[]")),
+            min_group=int(raw.get("min_group") or model.DEFAULT_MIN_GROUP),
         )
 
     async def event_secrets(self, code: str) -> tuple[str, int] | None:
@@ -299,23 +326,57 @@ class Store:
 
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
                         expires_at_ms: int | None = None) -> VoteOutcome:
-        keys = [self.keys.props(code), self.keys.state(code),
-                self.keys.votes(code, proposition), self.keys.counts(code, proposition)]
+        keys = [self.keys.props(code), self.keys.state(code), self.keys.votes(code, proposition),
+                self.keys.counts(code, proposition), self.keys.perspectives(code)]
         expires = expires_at_ms or (_now_ms() + self.retention_ms)
         reply = await self._votes.submit(keys, [proposition, participant, choice, expires])
         if reply[0] != "ok":
             return VoteOutcome(error=reply[0])
-        counts = {"agree": int(reply[2]), "disagree": int(reply[3]), "neutral": int(reply[4])}
-        return VoteOutcome(error=None, tally=Tally(proposition, int(reply[1]), counts, int(reply[5])))
+        return VoteOutcome(error=None, round=int(reply[1]), version=int(reply[2] or 0))
 
     async def read_tally(self, code: str, proposition: str, round_: int) -> Tally:
-        fields = [f"{round_}:{choice}" for choice in model.CHOICES] + ["v"]
+        """The raw counts of one round (see model.Tally)."""
         try:
-            values = await self.redis.hmget(self.keys.counts(code, proposition), fields)
+            fields = await self.redis.hgetall(self.keys.counts(code, proposition))
         except (RedisError, OSError) as error:
             raise StoreUnavailable(str(error)) from error
-        counts = {choice: int(value or 0) for choice, value in zip(model.CHOICES, values)}
-        return Tally(proposition, round_, counts, int(values[-1] or 0))
+        phones, hands = f"{round_}:", f"m{round_}:"
+        raw = {}
+        for field, value in fields.items():
+            if field.startswith(phones):
+                raw[field[len(phones):]] = int(value)
+            elif field.startswith(hands):
+                raw["m:" + field[len(hands):]] = int(value)
+        return Tally(proposition, round_, raw, int(fields.get("v") or 0))
+
+    async def set_hand_count(self, code: str, proposition: str, round_: int, counts: dict[str, int],
+                             perspective: int | None) -> int:
+        args = [round_, perspective or "", _now_ms() + self.retention_ms]
+        for choice, count in counts.items():
+            args += [choice, count]
+        try:
+            return int(await self._hand_count_script(keys=[self.keys.counts(code, proposition)], args=args))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def set_perspective(self, code: str, participant: str, index: int | None) -> None:
+        try:
+            if index is None:
+                await self.redis.hdel(self.keys.perspectives(code), participant)
+            else:
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    pipe.hset(self.keys.perspectives(code), participant, str(index))
+                    pipe.pexpireat(self.keys.perspectives(code), _now_ms() + self.retention_ms)
+                    await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def perspective_of(self, code: str, participant: str) -> int | None:
+        try:
+            value = await self.redis.hget(self.keys.perspectives(code), participant)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        return int(value) if value else None
 
     async def read_vote(self, code: str, proposition: str, round_: int, participant: str) -> str | None:
         try:
