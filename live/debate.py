@@ -41,6 +41,7 @@ class Debate:
         self.store = store
         self.hub = hub
         self.questions: QuestionStore = hub.questions
+        hub.on_deadline = self.close_if_expired
         self.settings = settings
         self._signer: Signer | None = None
         self._admin_password: str | None = settings.admin_password or None
@@ -72,7 +73,7 @@ class Debate:
         event, key = await self.store.create_event(
             lambda code: model.new_event(code, title, propositions, allow_neutral, language))
         if not premoderation:
-            await self.questions.set_premoderation(event.code, False)
+            await self.questions.configure(event.code, premoderation=False)
         return event, key
 
     async def ensure_demo(self) -> tuple[Event, str]:
@@ -118,8 +119,24 @@ class Debate:
     async def command(self, event: Event, name: str, argument: str | None = None,
                       round_: int = 1) -> DebateState | None:
         """Apply a moderator command atomically and notify every worker. Raises RuleError."""
+        return await self._transition(event, lambda state: model.apply(event, state, name, argument, round_))
+
+    async def countdown(self, event: Event, seconds: int | None, close: bool) -> DebateState | None:
+        now = int(time.time() * 1000)
+        return await self._transition(event, lambda state: model.countdown(state, seconds, close, now))
+
+    async def close_if_expired(self, code: str) -> None:
+        """Called by any worker when a countdown runs out; only the first one changes anything."""
+        event = await self.event(code)
+        if event is None:
+            return
+        now = int(time.time() * 1000)
+        await self._transition(
+            event, lambda state: model.apply(event, state, "close") if model.expired(state, now) else None)
+
+    async def _transition(self, event: Event, change) -> DebateState | None:
         def decide(state: DebateState):
-            new = model.apply(event, state, name, argument, round_)
+            new = change(state)
             if new is None:
                 return None
             return new, self.hub.state_notice(event.code, protocol.state_view(event, new))
@@ -168,22 +185,32 @@ class Debate:
             if participant is not None:
                 stored = await self.store.read_vote(event.code, state.current, round_, participant)
                 my_vote = stored.partition(":")[0] if stored else None
-        if participant is not None and event.perspectives:
-            index = await self.store.perspective_of(event.code, participant)
-            if index is not None and 1 <= index <= len(event.perspectives):
-                my_perspective = event.perspectives[index - 1]
+        if participant is not None:
+            my_perspective = await self.perspective_name(event, participant)
         return Snapshot(state, tally, my_vote, my_perspective)
+
+    async def perspective_name(self, event: Event, participant: str) -> str | None:
+        if not event.perspectives:
+            return None
+        index = await self.store.perspective_of(event.code, participant)
+        if index is not None and 1 <= index <= len(event.perspectives):
+            return event.perspectives[index - 1]
+        return None
 
     # --- questions --------------------------------------------------------------------
 
     def _expires_at(self) -> int:
         return int(time.time() * 1000) + self.store.retention_ms
 
-    async def ask(self, event: Event, participant: str, text: str, name: str | None) -> tuple[str, str]:
+    async def ask(self, event: Event, participant: str, text: str, name: str | None,
+                  to: str | None = None) -> tuple[str, str]:
         """Store a question from the floor. Returns (question id, status). Raises RuleError."""
         text, name = questions.clean_question(text), questions.clean_name(name)
+        if to is not None and event.perspective_index(to) is None:
+            raise RuleError("unknown_perspective")
+        asker = await self.perspective_name(event, participant)
         result = await self.questions.ask(event.code, participant, text, name, questions.ASKS_PER_MINUTE, 60_000,
-                                          self._expires_at())
+                                          self._expires_at(), perspective=asker, to=to)
         if isinstance(result, str):
             raise RuleError(result)
         question, status, version = result
@@ -206,21 +233,24 @@ class Debate:
         await self.hub.announce_questions(event.code, version)
         return status
 
-    async def set_premoderation(self, event: Event, on: bool) -> None:
-        await self.hub.announce_questions(event.code, await self.questions.set_premoderation(event.code, on))
+    async def configure_questions(self, event: Event, premoderation: bool | None = None,
+                                  wall: str | None = None) -> None:
+        version = await self.questions.configure(event.code, premoderation, wall)
+        await self.hub.announce_questions(event.code, version)
 
     async def questions_snapshot(self, event: Event, role: str, participant: str | None = None) -> str:
         """The question list one socket may see right now (with the audience's own upvotes)."""
-        version, premoderation, listed, everything, own = await self.questions.lists(
-            event.code, moderator=role == "moderator", own_of=[participant] if participant else [])
+        lists = await self.questions.lists(event.code, moderator=role == "moderator",
+                                           own_of=[participant] if participant else [])
         if role == "moderator":
-            return protocol.questions(version, [questions.item(q) for q in everything], premoderation)
-        items = [questions.item(q) for q in listed]
+            return protocol.questions(lists.version, [questions.item(q, moderator=True) for q in lists.everything],
+                                      lists.premoderation, lists.wall)
+        items = [questions.item(q) for q in questions.wall_order(lists.listed, lists.wall)]
         if role == "projector":
-            return protocol.questions(version, items, premoderation)
-        items += [questions.item(q) for q in own.get(participant, [])]
+            return protocol.questions(lists.version, items, lists.premoderation, lists.wall)
+        items += [questions.item(q) for q in lists.own_waiting.get(participant, [])]
         upvoted = await self.questions.upvoted(event.code, participant, [i["id"] for i in items])
-        return protocol.questions(version, items, premoderation, upvoted)
+        return protocol.questions(lists.version, items, lists.premoderation, lists.wall, upvoted)
 
     # --- results ----------------------------------------------------------------------
 

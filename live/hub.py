@@ -25,7 +25,7 @@ from redis.exceptions import RedisError
 from . import protocol
 from .model import Tally
 from .question_store import QuestionStore
-from .questions import item
+from .questions import item, wall_order
 from .store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class Room:
         self.screen_throttle = Throttle(PROJECTOR_TALLY_INTERVAL, lambda: self.send_tally(("moderator", "projector")))
         self.phone_throttle = Throttle(AUDIENCE_TALLY_INTERVAL, lambda: self.send_tally(("audience",)))
         self.publish_throttle = Throttle(PUBLISH_INTERVAL, lambda: hub.publish_tally(self))
+        self.deadline_timer: asyncio.TimerHandle | None = None
         self.questions_version = -1  # the newest questions version announced
         self.questions_throttle = Throttle(QUESTIONS_INTERVAL, lambda: hub.spawn(hub.refresh_questions(self)))
 
@@ -149,6 +150,8 @@ class Room:
     def close(self) -> None:
         for throttle in (self.screen_throttle, self.phone_throttle, self.publish_throttle, self.questions_throttle):
             throttle.cancel()
+        if self.deadline_timer is not None:
+            self.deadline_timer.cancel()
 
     def set_state(self, view: dict, force: bool = False) -> bool:
         """Take a newer state view and pass it on. Returns True if the proposition or round changed."""
@@ -205,6 +208,7 @@ class Hub:
         self.questions = questions
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.rooms: dict[str, Room] = {}
+        self.on_deadline: Callable[[str], Awaitable[None]] | None = None
         self.subscribed = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
 
@@ -251,23 +255,25 @@ class Hub:
         """Read the question lists once for the whole room and give each socket its view."""
         waiting = [o for o in room.outboxes["audience"] if o.has_waiting]
         try:
-            version, premoderation, listed, everything, own = await self.questions.lists(
-                room.code, moderator=bool(room.outboxes["moderator"]), own_of=[o.participant for o in waiting])
+            lists = await self.questions.lists(room.code, moderator=bool(room.outboxes["moderator"]),
+                                               own_of=[o.participant for o in waiting])
         except StoreUnavailable:
             return  # the audit tries again
-        shared = [item(q) for q in listed]
-        public = protocol.questions(version, shared, premoderation)
+        shared = [item(q) for q in wall_order(lists.listed, lists.wall)]
+        public = protocol.questions(lists.version, shared, lists.premoderation, lists.wall)
         for outbox in room.outboxes["projector"]:
             outbox.questions(public)
         for outbox in room.outboxes["audience"]:
-            mine = own.get(outbox.participant)
+            mine = lists.own_waiting.get(outbox.participant)
             if mine:
-                outbox.questions(protocol.questions(version, shared + [item(q) for q in mine], premoderation))
+                outbox.questions(protocol.questions(lists.version, shared + [item(q) for q in mine],
+                                                    lists.premoderation, lists.wall))
             else:
                 outbox.has_waiting = False
                 outbox.questions(public)
         if room.outboxes["moderator"]:
-            message = protocol.questions(version, [item(q) for q in everything], premoderation)
+            message = protocol.questions(lists.version, [item(q, moderator=True) for q in lists.everything],
+                                         lists.premoderation, lists.wall)
             for outbox in room.outboxes["moderator"]:
                 outbox.questions(message)
 
@@ -324,6 +330,28 @@ class Hub:
         """Pass a state on to the room; when it moved to another proposition, fetch its tally."""
         if room.set_state(view):
             self.spawn(self._refresh_tally(room))
+        self._watch_deadline(room)
+
+    def _watch_deadline(self, room: Room) -> None:
+        """Every worker with the event's sockets closes voting when a countdown runs out;
+        the transition is atomic, so only the first one changes anything."""
+        if room.deadline_timer is not None:
+            room.deadline_timer.cancel()
+            room.deadline_timer = None
+        view = room.state
+        if not view or not view.get("auto_close") or not view.get("deadline") or view["phase"] != "open":
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, view["deadline"] / 1000 - time.time())
+        room.deadline_timer = loop.call_later(delay, lambda: self.spawn(self._deadline_passed(room.code)))
+
+    async def _deadline_passed(self, code: str) -> None:
+        if self.on_deadline is None:
+            return
+        try:
+            await self.on_deadline(code)
+        except StoreUnavailable:
+            log.warning("could not close %s at its deadline; the audit will try again", code)
 
     async def _refresh_tally(self, room: Room) -> None:
         current = room.current()
@@ -403,7 +431,9 @@ class Hub:
             room.questions_version = questions_version
             room.questions_throttle.trigger()
         state = await self.store.load_state(room.code)
-        if room.set_state(protocol.state_view(event, state)) or room.tally is None:
+        moved = room.set_state(protocol.state_view(event, state))
+        self._watch_deadline(room)
+        if moved or room.tally is None:
             await self._refresh_tally(room)
         else:
             current = room.current()

@@ -102,6 +102,8 @@ class DebateState:
     current: str | None = None
     statuses: dict[str, Status] = field(default_factory=dict)
     screen: str = "proposition"  # what the projector shows: "proposition" or "questions"
+    deadline: int | None = None  # countdown end (epoch ms) on the current proposition
+    auto_close: bool = False  # close voting when the countdown runs out
 
     def status(self, proposition_id: str | None) -> Status:
         if proposition_id is None:
@@ -170,7 +172,9 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
         # Leaving an open proposition closes it: only the current one may take votes.
         if state.current is not None and state.status(state.current).phase is Phase.OPEN:
             statuses[state.current] = replace(state.status(state.current), phase=Phase.CLOSED)
-        return replace(state, seq=state.seq + 1, current=proposition_id, statuses=statuses)
+        # A countdown belongs to the proposition it was started on.
+        return replace(state, seq=state.seq + 1, current=proposition_id, statuses=statuses, deadline=None,
+                       auto_close=False)
 
     if command not in MODERATOR_COMMANDS:
         raise RuleError("unknown_type")
@@ -190,7 +194,8 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
     elif command == "close":
         if status.phase is not Phase.OPEN:
             return None
-        new = replace(status, phase=Phase.CLOSED)
+        return replace(state, seq=state.seq + 1, statuses={**state.statuses, state.current: replace(
+            status, phase=Phase.CLOSED)}, deadline=None, auto_close=False)
     elif command == "reveal":
         new = replace(status, revealed=True)
     else:  # hide
@@ -198,6 +203,21 @@ def apply(event: Event, state: DebateState, command: str, proposition_id: str | 
     if new == status:
         return None
     return replace(state, seq=state.seq + 1, statuses={**state.statuses, state.current: new})
+
+
+def countdown(state: DebateState, seconds: int | None, close: bool, now_ms: int) -> DebateState:
+    """Start (or with None, stop) a countdown on the current proposition."""
+    if state.current is None:
+        raise RuleError("no_proposition")
+    if seconds is None:
+        return replace(state, seq=state.seq + 1, deadline=None, auto_close=False)
+    return replace(state, seq=state.seq + 1, deadline=now_ms + seconds * 1000, auto_close=close)
+
+
+def expired(state: DebateState, now_ms: int) -> bool:
+    """True when a countdown that closes voting has run out on an open proposition."""
+    return (state.auto_close and state.deadline is not None and now_ms >= state.deadline
+            and state.status(state.current).phase is Phase.OPEN)
 
 
 # --- text -----------------------------------------------------------------------------

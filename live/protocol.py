@@ -8,6 +8,7 @@ every role's view (what the audience, projector and moderator may see) is in one
 from __future__ import annotations
 
 import re
+import time
 from typing import Annotated, Literal
 
 import msgspec
@@ -78,6 +79,7 @@ class Ask(msgspec.Struct):
     # Generous raw limits: the real limits are checked after normalisation (questions.py).
     text: Annotated[str, msgspec.Meta(max_length=2000)]
     name: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+    to: Annotated[str, msgspec.Meta(max_length=100)] | None = None
     id: MessageId = None
 
 
@@ -99,7 +101,14 @@ class ShowOnScreen(msgspec.Struct):
 
 
 class Settings(msgspec.Struct):
-    premoderation: bool
+    premoderation: bool | None = None
+    wall: Literal["votes", "balanced"] | None = None
+    id: MessageId = None
+
+
+class Countdown(msgspec.Struct):
+    seconds: Annotated[int, msgspec.Meta(ge=5, le=3600)] | None
+    close: bool = True
     id: MessageId = None
 
 
@@ -113,7 +122,7 @@ COMMANDS: dict[str, dict[str, type]] = {
     "projector": {"sync": Sync},
     "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": Settings,
-                  "hand_count": HandCount},
+                  "hand_count": HandCount, "countdown": Countdown},
 }
 
 # Human text for each error code. Marked with N_ so Babel extracts them; translated per
@@ -227,6 +236,9 @@ def state_view(event: Event, state: DebateState) -> dict:
         "round": status.round,
         "total": len(event.propositions),
         "screen": state.screen,
+        "deadline": state.deadline,
+        "auto_close": state.auto_close,
+        "server_time": int(time.time() * 1000),
     }
 
 
@@ -255,8 +267,9 @@ def presence(online: int) -> str:
     return encode({"type": "presence", "online": online})
 
 
-def questions(version: int, items: list[dict], premoderation: bool, upvoted: list[str] | None = None) -> str:
-    message = {"type": "questions", "seq": version, "items": items, "premoderation": premoderation}
+def questions(version: int, items: list[dict], premoderation: bool, wall: str = "votes",
+              upvoted: list[str] | None = None) -> str:
+    message = {"type": "questions", "seq": version, "items": items, "premoderation": premoderation, "wall": wall}
     if upvoted is not None:
         message["upvoted"] = upvoted
     return encode(message)

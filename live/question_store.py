@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from .keys import Keys
-from .questions import AUDIENCE_NEWEST, AUDIENCE_TOP, LISTED, MODERATOR_LIMIT, Question
+from .questions import AUDIENCE_NEWEST, AUDIENCE_TOP, LISTED, MODERATOR_LIMIT, Question, QuestionLists
 from .store import StoreUnavailable
 
 PARTS = ("meta", "data", "status", "votes", "listed", "listed_time", "all", "mine", "up", "rate")
@@ -115,10 +115,12 @@ class QuestionStore:
         return [self.keys.question(code, part) for part in parts]
 
     async def ask(self, code: str, participant: str, text: str, name: str | None, limit: int, window_ms: int,
-                  expires_at_ms: int) -> tuple[str, str, int] | str:
+                  expires_at_ms: int, perspective: str | None = None,
+                  to: str | None = None) -> tuple[str, str, int] | str:
         """Store a question. Returns (id, status, version), or an error code."""
         now = int(time.time() * 1000)
-        data = orjson.dumps({"text": text, "name": name, "author": participant, "created": now}).decode()
+        data = orjson.dumps({"text": text, "name": name, "author": participant, "created": now,
+                             "perspective": perspective, "to": to}).decode()
         try:
             reply = await self._ask(keys=self._keys(code, *PARTS),
                                     args=[participant, data, now, limit, window_ms, expires_at_ms])
@@ -149,12 +151,19 @@ class QuestionStore:
             return reply[0]
         return reply[1], int(reply[2])
 
-    async def set_premoderation(self, code: str, on: bool) -> int:
+    async def configure(self, code: str, premoderation: bool | None = None, wall: str | None = None) -> int:
+        """Change the event's question settings; returns the new questions version."""
+        fields = {}
+        if premoderation is not None:
+            fields["premoderation"] = "1" if premoderation else "0"
+        if wall is not None:
+            fields["wall"] = wall
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(self.keys.question(code, "meta"), "premoderation", "1" if on else "0")
+                if fields:
+                    pipe.hset(self.keys.question(code, "meta"), mapping=fields)
                 pipe.hincrby(self.keys.question(code, "meta"), "v", 1)
-                return (await pipe.execute())[1]
+                return (await pipe.execute())[-1]
         except (RedisError, OSError) as error:
             raise _unavailable(error) from error
 
@@ -166,18 +175,13 @@ class QuestionStore:
             raise _unavailable(error) from error
         return premoderation != "0", int(version or 0)
 
-    async def lists(self, code: str, moderator: bool, own_of: list[str] = ()) -> tuple[int, bool, list[Question],
-                                                                                       list[Question], dict]:
-        """What the roles see, read in two round trips.
-
-        Returns (version, premoderation, listed, everything-for-moderators, {participant: own waiting}).
-        `listed` is the top questions by votes plus the newest ones; the moderator list is
-        empty unless asked for.
-        """
+    async def lists(self, code: str, moderator: bool, own_of: list[str] = ()) -> QuestionLists:
+        """What the roles see, read in two round trips: the top listed questions by votes
+        plus the newest, everything for moderators (when asked), and own waiting ones."""
         k = lambda part: self.keys.question(code, part)  # noqa: E731
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hmget(k("meta"), "v", "pinned", "premoderation")
+                pipe.hmget(k("meta"), "v", "pinned", "premoderation", "wall")
                 pipe.zrevrange(k("listed"), 0, AUDIENCE_TOP - 1)
                 pipe.zrevrange(k("listed_time"), 0, AUDIENCE_NEWEST - 1)
                 for participant in own_of:
@@ -185,7 +189,7 @@ class QuestionStore:
                 if moderator:
                     pipe.zrevrange(k("all"), 0, MODERATOR_LIMIT - 1)
                 replies = await pipe.execute()
-            (version, pinned, premoderation), top, newest = replies[:3]
+            (version, pinned, premoderation, wall), top, newest = replies[:3]
             mine = replies[3:3 + len(own_of)]
             everything = replies[-1] if moderator else []
             own = {participant: [member.split(":", 1)[1] for member in members]
@@ -195,11 +199,22 @@ class QuestionStore:
             questions = await self._load(code, wanted, pinned)
         except (RedisError, OSError) as error:
             raise _unavailable(error) from error
-        listed = [questions[q] for q in listed_ids if q in questions and questions[q].status in LISTED]
-        for_moderator = [questions[q] for q in everything if q in questions]
-        own_waiting = {participant: [questions[q] for q in ids if q in questions and questions[q].status == "waiting"]
-                       for participant, ids in own.items()}
-        return int(version or 0), premoderation != "0", listed, for_moderator, own_waiting
+        return QuestionLists(
+            version=int(version or 0), premoderation=premoderation != "0", wall=wall or "votes",
+            listed=[questions[q] for q in listed_ids if q in questions and questions[q].status in LISTED],
+            everything=[questions[q] for q in everything if q in questions],
+            own_waiting={participant: [questions[q] for q in ids if q in questions and questions[q].status == "waiting"]
+                         for participant, ids in own.items()})
+
+    async def every_question(self, code: str) -> list[Question]:
+        """All questions of an event, oldest first (for results and exports)."""
+        try:
+            ids = await self.redis.zrange(self.keys.question(code, "all"), 0, -1)
+            pinned = await self.redis.hget(self.keys.question(code, "meta"), "pinned")
+            found = await self._load(code, ids, pinned)
+        except (RedisError, OSError) as error:
+            raise _unavailable(error) from error
+        return [found[q] for q in ids if q in found]
 
     async def _load(self, code: str, ids: list[str], pinned: str | None) -> dict[str, Question]:
         if not ids:
@@ -216,7 +231,7 @@ class QuestionStore:
             fields = orjson.loads(raw)
             found[qid] = Question(id=qid, text=fields["text"], name=fields["name"], author=fields["author"],
                                   status=status, votes=int(score or 0), created=fields["created"],
-                                  pinned=qid == pinned)
+                                  pinned=qid == pinned, perspective=fields.get("perspective"), to=fields.get("to"))
         return found
 
     async def upvoted(self, code: str, participant: str, ids: list[str]) -> list[str]:

@@ -33,6 +33,20 @@ class Question:
     votes: int
     created: int
     pinned: bool = False
+    perspective: str | None = None  # the asker's perspective when they asked
+    to: str | None = None  # the perspective the question is addressed to
+
+
+@dataclass(frozen=True)
+class QuestionLists:
+    """What one read of the question keys gives the hub."""
+
+    version: int
+    premoderation: bool
+    wall: str
+    listed: list[Question]  # visible and answered: top by votes plus the newest
+    everything: list[Question]  # for moderators (empty unless asked for)
+    own_waiting: dict[str, list[Question]]  # participant -> their questions still waiting
 
 
 def has_surrogates(value: str) -> bool:
@@ -66,7 +80,36 @@ def clean_name(name: str | None) -> str | None:
     return cleaned or None
 
 
-def item(question: Question) -> dict:
-    """A question as every role sees it (the author's identity is never sent)."""
-    return {"id": question.id, "text": question.text, "name": question.name, "votes": question.votes,
-            "status": question.status, "pinned": question.pinned}
+WALLS = ("votes", "balanced")
+
+
+def item(question: Question, moderator: bool = False) -> dict:
+    """A question as a role sees it. The author's identity is never sent; the asker's
+    perspective only to moderators."""
+    view = {"id": question.id, "text": question.text, "name": question.name, "votes": question.votes,
+            "status": question.status, "pinned": question.pinned, "to": question.to}
+    if moderator:
+        view["perspective"] = question.perspective
+    return view
+
+
+def by_votes(questions: list[Question]) -> list[Question]:
+    return sorted(questions, key=lambda q: (-q.votes, -int(q.id[1:])))
+
+
+def balanced(questions: list[Question]) -> list[Question]:
+    """Most upvoted first, taking turns between asker perspectives, so that one large
+    group does not crowd the others off the wall."""
+    groups: dict[str | None, list[Question]] = {}
+    for question in by_votes(questions):
+        groups.setdefault(question.perspective, []).append(question)
+    ordered = []
+    queues = sorted(groups.values(), key=lambda group: (-group[0].votes, -int(group[0].id[1:])))
+    while queues:
+        ordered += [queue.pop(0) for queue in queues]
+        queues = [queue for queue in queues if queue]
+    return ordered
+
+
+def wall_order(questions: list[Question], wall: str) -> list[Question]:
+    return balanced(questions) if wall == "balanced" else by_votes(questions)

@@ -126,7 +126,7 @@ async def _send_snapshot(debate, room: Room, outbox: Outbox, event: Event) -> No
         outbox.reply(protocol.error("retry_later", outbox.language))
         return
     view = protocol.state_view(event, snapshot.state)
-    room.set_state(view)  # a fresher state than this worker had also goes to everyone else
+    debate.hub.show_state(room, view)  # a fresher state than this worker had also goes to everyone else
     if outbox.role == "audience":
         view = {**view, "my_vote": snapshot.my_vote, "my_perspective": snapshot.my_perspective}
     outbox.state(view["seq"], protocol.encode(view), force=True)
@@ -187,7 +187,7 @@ async def _handle(debate, room: Room, outbox: Outbox, event: Event, kind: str, c
     elif kind == "ask":
         # Before asking: the refresh that the question triggers must include the asker's own list.
         outbox.has_waiting = True
-        question, status = await debate.ask(event, outbox.participant, command.text, command.name)
+        question, status = await debate.ask(event, outbox.participant, command.text, command.name, command.to)
         outbox.reply(protocol.encode({"type": "ack", "id": command.id, "question": question, "status": status}))
     elif kind == "upvote":
         votes = await debate.upvote(event, outbox.participant, command.question, command.on)
@@ -203,8 +203,13 @@ async def _handle(debate, room: Room, outbox: Outbox, event: Event, kind: str, c
         await debate.set_hand_count(event, command.proposition, command.round, msgspec.structs.asdict(command.counts),
                                     command.perspective)
         outbox.reply(protocol.ack(command.id))
+    elif kind == "countdown":
+        state = await debate.countdown(event, command.seconds, command.close)
+        if state is not None:
+            debate.hub.show_state(room, protocol.state_view(event, state))
+        outbox.reply(protocol.ack(command.id))
     elif kind == "settings":
-        await debate.set_premoderation(event, command.premoderation)
+        await debate.configure_questions(event, command.premoderation, command.wall)
         outbox.reply(protocol.ack(command.id))
     else:
         argument = command.show if kind == "screen" else getattr(command, "proposition", None)

@@ -276,11 +276,14 @@ class Store:
                 status = Status(status.phase, status.revealed, int(value))
             statuses[proposition] = status
         return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses,
-                           screen=raw.get("screen") or "proposition")
+                           screen=raw.get("screen") or "proposition",
+                           deadline=int(raw["deadline"]) if raw.get("deadline") else None,
+                           auto_close=raw.get("auto_close") == "1")
 
     @staticmethod
     def _state_fields(state: DebateState) -> dict[str, str]:
-        fields = {"seq": str(state.seq), "current": state.current or "", "screen": state.screen}
+        fields = {"seq": str(state.seq), "current": state.current or "", "screen": state.screen,
+                  "deadline": str(state.deadline or ""), "auto_close": "1" if state.auto_close else "0"}
         for proposition, status in state.statuses.items():
             fields[f"phase:{proposition}"] = status.phase.value
             fields[f"revealed:{proposition}"] = "1" if status.revealed else "0"

@@ -99,3 +99,22 @@ async def test_moving_on_closes_the_open_proposition(server):
     assert tally["counts"] == {"agree": 1, "disagree": 0, "neutral": 0}
     for client in (moderator, phone):
         await client.close()
+
+
+async def test_countdown_closes_voting_when_it_runs_out(server):
+    """A countdown with auto-close shows its deadline and closes voting by itself; a vote after it is refused."""
+    event = await create_event(server.url)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    phone = await Phone(server.ws_url, code).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    await moderator.command("countdown", seconds=5, close=True)
+    counting = await phone.wait_latest("state", lambda m: m["deadline"] is not None)
+    assert counting["auto_close"] is True and 0 < counting["deadline"] - counting["server_time"] <= 5000
+    assert (await phone.vote("p1", "agree"))["type"] == "ack"
+    closed = await phone.wait_latest("state", lambda m: m["phase"] == "closed", timeout=12)
+    assert closed["deadline"] is None
+    assert (await phone.vote("p1", "disagree"))["code"] == "voting_closed"
+    for client in (moderator, phone):
+        await client.close()

@@ -62,7 +62,8 @@ async def test_moderation_flow_across_two_servers(two_servers):
     assert asked["status"] == "waiting"
     queued = await moderator.wait_latest("questions", lambda m: question in question_ids(m))
     assert question_ids(queued)[question] == {"id": question, "text": "Hoe verdelen we de rollen?", "name": "Anna",
-                                              "votes": 0, "status": "waiting", "pinned": False}
+                                              "votes": 0, "status": "waiting", "pinned": False, "to": None,
+                                              "perspective": None}
     mine = await asker.wait_latest("questions", lambda m: question in question_ids(m))
     assert question_ids(mine)[question]["status"] == "waiting"
     assert question not in question_ids(other.latest("questions"))
