@@ -24,6 +24,9 @@ def moderator_cookie(code: str) -> str:
     return f"lm_{code}"
 
 
+ADMIN_COOKIE = "la"
+
+
 class Signer:
     def __init__(self, secret: str):
         self._participants = URLSafeSerializer(secret, salt="participant")
@@ -61,6 +64,13 @@ class Signer:
         except (BadSignature, ValueError, TypeError):
             return None
         return version if event == code and isinstance(version, int) else None
+
+    # The organiser (admin) session works like the moderator's: a version kept in Redis.
+    def admin_session(self, version: int) -> str:
+        return self._moderators.dumps(["admin", version])
+
+    def admin_version(self, cookie: str | None) -> int | None:
+        return self.moderator_version("admin", cookie)
 
     def csrf_token(self) -> str:
         return self._csrf.dumps(secrets.token_hex(8))

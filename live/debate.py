@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import time
 
-from . import model, protocol, questions
+from . import model, protocol, questions, results
 from .auth import Signer, same_secret
 from .hub import Hub
 from .model import DebateState, Event, RuleError, Tally
@@ -26,6 +26,7 @@ DEMO_PROPOSITIONS = [
     "Gemeenten moeten praktijkonderzoek vaker als kritische vriend gebruiken.",
     "We zitten in het sociaal domein nog op de juiste koers.",
 ]
+DEMO_PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
 
 
 @dataclass(frozen=True)
@@ -66,27 +67,30 @@ class Debate:
 
     # --- events -----------------------------------------------------------------------
 
-    async def create_event(self, title: str, propositions: list[str], allow_neutral: bool,
-                           language: str, premoderation: bool = True) -> tuple[Event, str]:
+    async def create_event(self, title: str, propositions: list[str], allow_neutral: bool, language: str,
+                           premoderation: bool = True, perspectives: list[str] = (),
+                           min_group: int = model.DEFAULT_MIN_GROUP) -> tuple[Event, str]:
         """Validate and store a new event. Raises ValidationError; returns (event, moderator key)."""
-        model.new_event("AAAAAA", title, propositions, allow_neutral, language)  # validate before writing
-        event, key = await self.store.create_event(
-            lambda code: model.new_event(code, title, propositions, allow_neutral, language))
+        def build(code: str) -> Event:
+            return model.new_event(code, title, propositions, allow_neutral, language, perspectives, min_group)
+
+        build("AAAAAA")  # validate before writing anything
+        event, key = await self.store.create_event(build)
         if not premoderation:
             await self.questions.configure(event.code, premoderation=False)
         return event, key
 
     async def ensure_demo(self) -> tuple[Event, str]:
         """The demo debate, created on first start and kept afterwards."""
-        key = f"{self.store.keys.prefix}:demo"
-        code = await self.store.redis.get(key)
+        code = await self.store.demo_code()
         if code:
             event = await self.store.load_event(code)
             found = await self.store.event_secrets(code)
             if event is not None and found is not None:
                 return event, found[0]
-        event, moderator_key = await self.create_event(DEMO_TITLE, DEMO_PROPOSITIONS, True, "nl")
-        await self.store.redis.set(key, event.code)
+        event, moderator_key = await self.create_event(DEMO_TITLE, DEMO_PROPOSITIONS, True, "nl",
+                                                       perspectives=DEMO_PERSPECTIVES)
+        await self.store.set_demo_code(event.code)
         return event, moderator_key
 
     async def event(self, code: str | None) -> Event | None:
@@ -254,10 +258,55 @@ class Debate:
 
     # --- results ----------------------------------------------------------------------
 
-    async def results(self, event: Event) -> dict:
+    async def results(self, event: Event, raw: bool = False) -> dict:
+        """Every figure of the event (see docs/protocol.md, Results).
+
+        Public (raw=False): small groups withheld, listed questions only. The organiser's
+        raw export (raw=True): small groups included and marked, every question.
+        """
+        state = await self.store.load_state(event.code)
         propositions = []
         for proposition in event.propositions:
-            tally = await self.store.read_tally(event.code, proposition.id, 1)
-            propositions.append({"id": proposition.id, "text": proposition.text,
-                                 "counts": tally.counts, "voters": tally.voters})
-        return {"code": event.code, "title": event.title, "propositions": propositions}
+            rounds = {}
+            for round_ in range(1, state.status(proposition.id).round + 1):
+                tally = await self.store.read_tally(event.code, proposition.id, round_)
+                rounds[str(round_)] = results.round_figures(tally.raw, event.perspectives, event.min_group,
+                                                            withhold=not raw)
+            entry = {"id": proposition.id, "text": proposition.text, "counts": rounds["1"]["counts"],
+                     "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
+            if "2" in rounds:
+                entry["shift"] = results.shift(rounds["1"], rounds["2"])
+                entry["transitions"] = results.transitions(
+                    await self.store.stored_votes(event.code, proposition.id, 1),
+                    await self.store.stored_votes(event.code, proposition.id, 2))
+            propositions.append(entry)
+        every = await self.questions.every_question(event.code)
+        shown = every if raw else [q for q in every if q.status in questions.LISTED]
+        return {"code": event.code, "title": event.title, "perspectives": list(event.perspectives),
+                "min_group": event.min_group, "propositions": propositions,
+                "questions": [questions.item(q, moderator=raw) for q in questions.by_votes(shown)]}
+
+    async def definition(self, event: Event) -> dict:
+        """The event as a file to prepare at home; POST it to /api/events to import it."""
+        premoderation, _ = await self.questions.settings(event.code)
+        return {"title": event.title, "propositions": [p.text for p in event.propositions],
+                "perspectives": list(event.perspectives), "min_group": event.min_group,
+                "allow_neutral": event.allow_neutral, "language": event.language, "premoderation": premoderation}
+
+    async def list_events(self) -> list[dict]:
+        return await self.store.list_events()
+
+    async def delete_event(self, event: Event) -> None:
+        await self.store.delete_event(event)
+
+    # --- organiser sessions -------------------------------------------------------------
+
+    async def admin_session(self) -> str:
+        return (await self.signer()).admin_session(await self.store.admin_session_version())
+
+    async def admin_session_valid(self, cookie: str | None) -> bool:
+        version = (await self.signer()).admin_version(cookie)
+        return version is not None and version == await self.store.admin_session_version()
+
+    async def log_out_admins(self) -> None:
+        await self.store.admin_session_version(bump=True)

@@ -31,6 +31,8 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 | P:{C}:bell                   | pub/sub channel: state, tally and questions notices        |
 | P:events                     | zset | event code -> created (ms), for listing                    |
 | P:secret, P:admin-password   | string | generated once when not given in the environment (no TTL) |
+| P:admin-session              | string | organiser session version; logging out bumps it (no TTL)   |
+| P:demo                       | string | the demo event's code (no TTL)                              |
 """
 
 from __future__ import annotations
@@ -87,3 +89,9 @@ class Keys:
 
     def admin_password(self) -> str:
         return f"{self.prefix}:admin-password"
+
+    def admin_session(self) -> str:
+        return f"{self.prefix}:admin-session"
+
+    def demo(self) -> str:
+        return f"{self.prefix}:demo"

@@ -5,19 +5,22 @@ Talks to the use cases in `debate`; never to Redis directly.
 
 from __future__ import annotations
 
+import csv
 import io
 import logging
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
 import segno
+from babel.dates import format_datetime
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from . import i18n, model
-from .auth import bearer, moderator_cookie, participant_cookie
+from .auth import ADMIN_COOKIE, bearer, moderator_cookie, participant_cookie
 from .model import Event, ValidationError
 from .store import StoreUnavailable
 
@@ -167,6 +170,7 @@ async def moderate(request: Request) -> Response:
         "event": event, "ws_path": f"/ws/{event.code}/moderator",
         "audience_url": f"{base}/e/{event.code}", "projector_url": f"{base}/screen/{event.code}",
         "csrf_token": (await debate.signer()).csrf_token(), "logout_url": f"/moderate/{event.code}/logout",
+        "results_url": f"/results/{event.code}", "definition_url": f"/moderate/{event.code}/definition.json",
     }, event=event)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -216,8 +220,10 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
     messages = {
         "empty": i18n.gettext("Please fill this in."),
         "too_long": i18n.gettext("This is too long."),
-        "too_many": i18n.gettext("There are too many propositions (at most 100)."),
+        "too_many": i18n.gettext("There are too many of these."),
         "unknown_language": i18n.gettext("Choose Dutch or English."),
+        "duplicate": i18n.gettext("Each perspective can be listed only once."),
+        "out_of_range": i18n.gettext("Enter a whole number from 1 to 1000."),
     }
     return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
 
@@ -225,7 +231,7 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
 async def new_event_form(request: Request) -> Response:
     debate = _debate(request)
     values = {"title": "", "propositions": "", "allow_neutral": True, "language": _language(request),
-              "premoderation": True}
+              "premoderation": True, "perspectives": "", "min_group": model.DEFAULT_MIN_GROUP}
     if request.method == "GET":
         return render(request, "new.html", {"values": values, "errors": {},
                                             "csrf_token": (await debate.signer()).csrf_token()})
@@ -233,17 +239,21 @@ async def new_event_form(request: Request) -> Response:
     i18n.current_language.set(_language(request))
     values = {"title": str(form.get("title", ""))[:2000], "propositions": str(form.get("propositions", ""))[:60000],
               "allow_neutral": form.get("allow_neutral") == "1", "language": str(form.get("language", "nl")),
-              "premoderation": form.get("premoderation") == "1"}
+              "premoderation": form.get("premoderation") == "1",
+              "perspectives": str(form.get("perspectives", ""))[:2000],
+              "min_group": str(form.get("min_group", model.DEFAULT_MIN_GROUP))[:10]}
     errors: dict[str, str] = {}
     if not (await debate.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
     elif not await debate.is_admin(form.get("admin_password")):
         errors["admin_password"] = i18n.gettext("This password is not right.")
+    elif not values["min_group"].strip().isdigit():
+        errors["min_group"] = i18n.gettext("Enter a whole number from 1 to 1000.")
     else:
         try:
             event, moderator_key = await debate.create_event(
                 values["title"], values["propositions"].splitlines(), values["allow_neutral"], values["language"],
-                values["premoderation"])
+                values["premoderation"], values["perspectives"].splitlines(), int(values["min_group"]))
         except ValidationError as error:
             errors = _field_errors(error)
         else:
@@ -259,6 +269,10 @@ def event_urls(base: str, code: str, moderator_key: str) -> dict[str, str]:
 
 
 # --- JSON API ------------------------------------------------------------------------
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
 
 def api_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
@@ -279,13 +293,16 @@ async def api_create_event(request: Request) -> Response:
     title, propositions = body.get("title"), body.get("propositions")
     allow_neutral, language = body.get("allow_neutral", False), body.get("language", "nl")
     premoderation = body.get("premoderation", True)
-    if not isinstance(title, str) or not isinstance(propositions, list) or not all(
-            isinstance(p, str) for p in propositions) or not isinstance(allow_neutral, bool) or not isinstance(
-            language, str) or not isinstance(premoderation, bool):
+    perspectives, min_group = body.get("perspectives", []), body.get("min_group", model.DEFAULT_MIN_GROUP)
+    if not isinstance(title, str) or not _strings(propositions) or not isinstance(allow_neutral, bool) or \
+            not isinstance(language, str) or not isinstance(premoderation, bool) or not _strings(perspectives) or \
+            not isinstance(min_group, int) or isinstance(min_group, bool):
         return api_error(400, "bad_request", "Expected title (string), propositions (list of strings), "
-                                             "allow_neutral (bool), language, premoderation (bool).")
+                                             "allow_neutral (bool), language, premoderation (bool), "
+                                             "perspectives (list of strings), min_group (integer).")
     try:
-        event, moderator_key = await debate.create_event(title, propositions, allow_neutral, language, premoderation)
+        event, moderator_key = await debate.create_event(title, propositions, allow_neutral, language, premoderation,
+                                                         perspectives, min_group)
     except ValidationError as error:
         return api_error(400, f"{error.field}_{error.code}", f"Invalid {error.field}: {error.code}.")
     return JSONResponse({"code": event.code, "moderator_key": moderator_key,
@@ -312,3 +329,161 @@ async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response
     i18n.current_language.set(_language(request))
     return render(request, "error.html", {"status": 503, "message": i18n.gettext(
         "The server is briefly unavailable. Please try again in a moment.")}, status_code=503)
+
+
+# --- results and organiser -------------------------------------------------------------
+
+async def _may_see_results(request: Request, event: Event) -> bool:
+    """Moderators of the event and organisers (admin) may open the report."""
+    debate = _debate(request)
+    if await debate.moderator_session_valid(event.code, request.cookies.get(moderator_cookie(event.code))):
+        return True
+    if await debate.admin_session_valid(request.cookies.get(ADMIN_COOKIE)):
+        return True
+    key = bearer(request.headers.get("authorization"))
+    return await debate.moderator_key_valid(event.code, key) or await debate.is_admin(key)
+
+
+async def results_report(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return not_found(request)
+    if not await _may_see_results(request, event):
+        return RedirectResponse(f"/moderate/{event.code}", status_code=303)
+    i18n.current_language.set(_language(request, event))
+    results = await _debate(request).results(event)
+    response = render(request, "results.html", {
+        "event": event, "results": results, "csv_url": f"/api/events/{event.code}/results.csv",
+        "questions_csv_url": f"/api/events/{event.code}/questions.csv",
+        "generated_at": format_datetime(datetime.now(timezone.utc), format="medium", locale=i18n.current_language.get(),
+                                        tzinfo=None),
+    }, event=event)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        # Cells that a spreadsheet would run as a formula are quoted (CSV injection).
+        writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
+                         for cell in row])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+async def api_results_csv(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return api_error(404, "unknown_event", "There is no event with this code.")
+    results = await _debate(request).results(event)
+    rows = [["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
+             "manual_disagree", "manual_neutral", "marker", "shift_pp", "note"]]
+    for proposition in results["propositions"]:
+        for round_, figures in proposition["rounds"].items():
+            manual = figures["manual"] or {}
+            shift = proposition["shift"]["total"] if proposition["shift"] and round_ == "2" else ""
+            rows.append([proposition["id"], proposition["text"], round_, "total", *figures["counts"].values(),
+                         figures["voters"], manual.get("agree", ""), manual.get("disagree", ""),
+                         manual.get("neutral", ""), figures["marker"] or "", shift, ""])
+            if figures["equal_weight"]:
+                rows.append([proposition["id"], proposition["text"], round_, "equal_weight",
+                             *figures["equal_weight"].values(), "", "", "", "", "", "", "percent"])
+            for name, group in figures["by_perspective"].items():
+                group_shift = ""
+                if proposition["shift"] and round_ == "2":
+                    value = proposition["shift"]["by_perspective"].get(name)
+                    group_shift = "" if value is None else value
+                if group is None:
+                    rows.append([proposition["id"], proposition["text"], round_, name, "", "", "", "", "", "", "",
+                                 "", group_shift, "too few votes"])
+                else:
+                    rows.append([proposition["id"], proposition["text"], round_, name, *group["counts"].values(),
+                                 group["voters"], "", "", "", "", group_shift, ""])
+    return _csv(rows, f"results-{event.code}.csv")
+
+
+async def api_questions_csv(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return api_error(404, "unknown_event", "There is no event with this code.")
+    results = await _debate(request).results(event)
+    rows = [["id", "text", "name", "votes", "status", "to"]]
+    rows += [[q["id"], q["text"], q["name"] or "", q["votes"], q["status"], q["to"] or ""] for q in results["questions"]]
+    return _csv(rows, f"questions-{event.code}.csv")
+
+
+async def api_export(request: Request) -> Response:
+    """The organiser's raw export: small groups included and marked, every question."""
+    debate = _debate(request)
+    if not await debate.is_admin(bearer(request.headers.get("authorization"))) and not \
+            await debate.admin_session_valid(request.cookies.get(ADMIN_COOKIE)):
+        return api_error(401, "unauthorized", "The admin password is required.")
+    event = await _event_from_path(request)
+    if event is None:
+        return api_error(404, "unknown_event", "There is no event with this code.")
+    return JSONResponse({**await debate.results(event, raw=True),
+                         "note": "Raw export: groups under min_group are included and marked withheld=true."})
+
+
+async def api_definition(request: Request) -> Response:
+    event = await _event_from_path(request)
+    if event is None:
+        return api_error(404, "unknown_event", "There is no event with this code.")
+    if not await _may_see_results(request, event):
+        return api_error(401, "unauthorized", "The moderator key or admin password is required.")
+    return JSONResponse(await _debate(request).definition(event), headers={
+        "Content-Disposition": f'attachment; filename="event-{event.code}.json"'})
+
+
+async def events_page(request: Request) -> Response:
+    debate = _debate(request)
+    signer = await debate.signer()
+    if request.method == "POST":
+        form = await request.form(**FORM_LIMITS)
+        i18n.current_language.set(_language(request))
+        if signer.csrf_valid(form.get("csrf")) and await debate.is_admin(form.get("password")):
+            response = RedirectResponse("/events", status_code=303)
+            _set_cookie(request, response, ADMIN_COOKIE, await debate.admin_session(), max_age=None,
+                        samesite="strict")
+            return response
+        return render(request, "events.html", {"authenticated": False, "events": [], "csrf_token": signer.csrf_token(),
+                                               "error": i18n.gettext("This password is not right.")},
+                      status_code=401)
+    if not await debate.admin_session_valid(request.cookies.get(ADMIN_COOKIE)):
+        return render(request, "events.html", {"authenticated": False, "events": [], "error": None,
+                                               "csrf_token": signer.csrf_token()})
+    language = _language(request)
+    events = [{**e, "created": format_datetime(datetime.fromtimestamp(e["created"] / 1000, timezone.utc),
+                                               format="medium", locale=language),
+               "expires": format_datetime(datetime.fromtimestamp(e["expires"] / 1000, timezone.utc),
+                                          format="medium", locale=language)}
+              for e in await debate.list_events()]
+    response = render(request, "events.html", {"authenticated": True, "events": events, "error": None,
+                                               "csrf_token": signer.csrf_token()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def delete_event(request: Request) -> Response:
+    debate = _debate(request)
+    form = await request.form(**FORM_LIMITS)
+    if not (await debate.signer()).csrf_valid(form.get("csrf")) or not await debate.admin_session_valid(
+            request.cookies.get(ADMIN_COOKIE)):
+        return PlainTextResponse("Forbidden", status_code=403)
+    event = await _event_from_path(request)
+    if event is not None:
+        await debate.delete_event(event)
+    return RedirectResponse("/events", status_code=303)
+
+
+async def events_logout(request: Request) -> Response:
+    debate = _debate(request)
+    form = await request.form(**FORM_LIMITS)
+    if (await debate.signer()).csrf_valid(form.get("csrf")) and await debate.admin_session_valid(
+            request.cookies.get(ADMIN_COOKIE)):
+        await debate.log_out_admins()
+    response = RedirectResponse("/events", status_code=303)
+    response.delete_cookie(ADMIN_COOKIE, path="/")
+    return response

@@ -248,15 +248,64 @@ class Store:
         except (RedisError, OSError) as error:
             raise StoreUnavailable(str(error)) from error
 
-    async def find_first_event(self, title: str) -> str | None:
-        """The code of the oldest stored event with this title (used to load the demo once)."""
+    async def demo_code(self) -> str | None:
         try:
-            for code in await self.redis.zrange(self.keys.events(), 0, -1):
-                if await self.redis.hget(self.keys.event(code), "title") == title:
-                    return code
+            return await self.redis.get(self.keys.demo())
         except (RedisError, OSError) as error:
             raise StoreUnavailable(str(error)) from error
-        return None
+
+    async def set_demo_code(self, code: str) -> None:
+        try:
+            await self.redis.set(self.keys.demo(), code)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def list_events(self) -> list[dict]:
+        """Every stored event, newest first; codes whose keys have expired are dropped."""
+        try:
+            codes = await self.redis.zrevrange(self.keys.events(), 0, -1)
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for code in codes:
+                    pipe.hmget(self.keys.event(code), "title", "created", "expires_at", "propositions")
+                rows = await pipe.execute()
+            found, gone = [], []
+            for code, (title, created, expires, propositions) in zip(codes, rows):
+                if title is None:
+                    gone.append(code)
+                    continue
+                found.append({"code": code, "title": title, "created": int(created or 0),
+                              "expires": int(expires or 0), "propositions": len(orjson.loads(propositions or "[]"))})
+            if gone:
+                await self.redis.zrem(self.keys.events(), *gone)
+            return found
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def delete_event(self, event: Event) -> None:
+        """Remove every key of an event (all its names are known: no SCAN needed)."""
+        code = event.code
+        keys = [self.keys.event(code), self.keys.props(code), self.keys.state(code), self.keys.online(code),
+                self.keys.perspectives(code)]
+        keys += [self.keys.question(code, part) for part in
+                 ("meta", "data", "status", "votes", "listed", "listed_time", "all", "mine", "up", "rate")]
+        for proposition in event.propositions:
+            keys += [self.keys.votes(code, proposition.id), self.keys.counts(code, proposition.id)]
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.delete(*keys)
+                pipe.zrem(self.keys.events(), code)
+                await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def admin_session_version(self, bump: bool = False) -> int:
+        key = self.keys.admin_session()
+        try:
+            if bump:
+                return await self.redis.incr(key)
+            return int(await self.redis.get(key) or 0)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
 
     # --- debate state ---------------------------------------------------------------
 
