@@ -17,6 +17,7 @@ from . import pages, sockets
 from .debate import Debate
 from .hub import Hub
 from .keys import Keys
+from .model import RuleError
 from .question_store import QuestionStore
 from .security import SecurityMiddleware
 from .settings import Settings
@@ -95,5 +96,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins)],
         lifespan=lifespan,
-        exception_handlers={StoreUnavailable: pages.store_unavailable, 404: lambda r, e: pages.not_found(r)},
+        exception_handlers={StoreUnavailable: pages.store_unavailable, RuleError: pages.rule_broken,
+                            404: lambda r, e: pages.not_found(r)},
     )

@@ -5,6 +5,8 @@ Knows the model, the store and the hub; knows nothing of HTTP or WebSockets.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -16,6 +18,12 @@ from .hub import Hub
 from .model import DebateState, Event, RuleError, Tally
 from .question_store import QuestionStore
 from .store import Store
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_CODES_PER_MINUTE = 30  # wrong codes one address may try before it is refused for the minute
+IDENTITIES_PER_ADDRESS_PER_MINUTE = 120  # more new identities than this from one address is a burst
+IDENTITY_BURST_DELAY = 0.5  # seconds each identity past the burst threshold waits
 
 DEMO_TITLE = "Jubileumdebat Werkplaatsen Sociaal Domein: zitten we nog op de juiste koers?"
 DEMO_PROPOSITIONS = [
@@ -98,6 +106,30 @@ class Debate:
             return None
         return await self.store.load_event(code)
 
+    async def find_event(self, raw_code: str, address: str) -> Event | None:
+        """The event a visitor asks for by code. An address that keeps trying codes that do
+        not exist (enumeration) is refused for the rest of the minute: RuleError("rate_limited")."""
+        key = self.store.keys.limit("unknown_code", address)
+        if await self.store.hits(key) >= UNKNOWN_CODES_PER_MINUTE:
+            raise RuleError("rate_limited")
+        event = await self.event(model.normalize_code(raw_code))
+        if event is None and await self.store.hit(key, 60_000) == UNKNOWN_CODES_PER_MINUTE:
+            log.warning("address %s tried %d unknown event codes within a minute; refusing it for now",
+                        address, UNKNOWN_CODES_PER_MINUTE)
+        return event
+
+    async def new_participant(self, event: Event, address: str) -> tuple[str, str]:
+        """A fresh anonymous identity. Identities cost nothing, so a script can mint one per
+        vote: past a burst from one address, each new one is slowed down and the moderator
+        is shown the burst. A hall behind one NAT is slowed a little, never locked out."""
+        minted = await self.store.hit(self.store.keys.minted(event.code, address), 60_000)
+        if minted > IDENTITIES_PER_ADDRESS_PER_MINUTE:
+            await self.store.raise_alert(event.code, "identity_burst", minted, 300_000)
+            if minted % 50 == 1:
+                log.warning("address %s minted %d identities for %s within a minute", address, minted, event.code)
+            await asyncio.sleep(IDENTITY_BURST_DELAY)
+        return (await self.signer()).new_participant(event.code)
+
     # --- moderators ---------------------------------------------------------------------
 
     async def moderator_key_valid(self, code: str, key: str | None) -> bool:
@@ -118,7 +150,9 @@ class Debate:
         return found is not None and found[1] == version
 
     async def log_out_moderators(self, code: str) -> None:
+        """Void every moderator session of the event and close their open sockets."""
         await self.store.revoke_sessions(code)
+        await self.hub.revoke_moderators(code)
 
     async def command(self, event: Event, name: str, argument: str | None = None,
                       round_: int = 1) -> DebateState | None:

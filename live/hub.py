@@ -30,6 +30,7 @@ from .store import Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
+WS_1008_POLICY_VIOLATION = 1008
 PROJECTOR_TALLY_INTERVAL = 0.1  # at most ~10 tally messages a second to screens
 AUDIENCE_TALLY_INTERVAL = 1.0  # phones: once a second is plenty
 PUBLISH_INTERVAL = 0.05  # how often one worker rings the bell with its newest tally
@@ -43,7 +44,7 @@ class Outbox:
     state, tally and presence are single slots in which the newest replaces the older."""
 
     __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
-                 "_presence", "_questions", "_wake", "has_waiting")
+                 "_presence", "_questions", "_wake", "has_waiting", "_close_code")
 
     def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
         self.role = role
@@ -57,6 +58,7 @@ class Outbox:
         self._questions: str | None = None
         self._wake = asyncio.Event()
         self.has_waiting = False  # this participant has questions waiting for moderation
+        self._close_code: int | None = None
 
     def reply(self, message: str) -> None:
         self._replies.append(message)
@@ -81,13 +83,27 @@ class Outbox:
         self._questions = message
         self._wake.set()
 
-    async def pump(self, send: Callable[[str], Awaitable[None]]) -> None:
-        """Send what is waiting, forever; ends when `send` fails (the socket is gone)."""
+    @property
+    def closing(self) -> bool:
+        return self._close_code is not None
+
+    def close(self, code: int) -> None:
+        """Ask for the socket to be closed after the waiting replies (state and tallies are dropped)."""
+        self._close_code = code
+        self._wake.set()
+
+    async def pump(self, send: Callable[[str], Awaitable[None]],
+                   close: Callable[[int], Awaitable[None]] | None = None) -> None:
+        """Send what is waiting, forever; ends when `send` fails (the socket is gone) or
+        after closing it."""
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._replies:
                 await send(self._replies.popleft())
+            if self._close_code is not None and close is not None:
+                await close(self._close_code)
+                return
             for slot in ("_state", "_tally", "_questions", "_presence"):
                 message = getattr(self, slot)
                 if message is not None:
@@ -239,6 +255,9 @@ class Hub:
     def state_notice(code: str, view: dict) -> bytes:
         return orjson.dumps({"kind": "state", "code": code, "view": view})
 
+    async def revoke_moderators(self, code: str) -> None:
+        await self.store.publish(code, orjson.dumps({"kind": "revoke", "code": code}))
+
     @staticmethod
     def questions_notice(code: str, version: int) -> bytes:
         return orjson.dumps({"kind": "questions", "code": code, "version": version})
@@ -319,6 +338,10 @@ class Hub:
                 self.show_state(room, notice["view"])
             elif notice["kind"] == "tally":
                 room.set_tally(Tally(notice["proposition"], notice["round"], notice["raw"], notice["version"]))
+            elif notice["kind"] == "revoke":
+                # The moderators logged out: their sessions are void, so are their sockets.
+                for outbox in list(room.outboxes["moderator"]):
+                    outbox.close(WS_1008_POLICY_VIOLATION)
             elif notice["kind"] == "questions":
                 if notice["version"] > room.questions_version:
                     room.questions_version = notice["version"]
@@ -416,7 +439,7 @@ class Hub:
             await self.store.report_online(code, self.worker, room.online, PRESENCE_TTL_MS)
             room.reported_online = room.online
             if room.outboxes["moderator"]:
-                message = protocol.presence(await self.store.count_online(code))
+                message = protocol.presence(await self.store.count_online(code), await self.store.alerts(code))
                 for outbox in room.outboxes["moderator"]:
                     outbox.presence(message)
             await self.resync(room)

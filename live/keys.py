@@ -32,6 +32,9 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 | P:events                     | zset | event code -> created (ms), for listing                    |
 | P:secret, P:admin-password   | string | generated once when not given in the environment (no TTL) |
 | P:admin-session              | string | organiser session version; logging out bumps it (no TTL)   |
+| P:limit:<kind>:<address>     | string | requests in the current window (expires with the window)   |
+| P:{C}:minted:<address>       | string | identities minted from one address this minute (60 s TTL)  |
+| P:{C}:alerts                 | hash | "identity_burst" -> highest count seen this minute (TTL)    |
 | P:demo                       | string | the demo event's code (no TTL)                              |
 """
 
@@ -92,6 +95,15 @@ class Keys:
 
     def admin_session(self) -> str:
         return f"{self.prefix}:admin-session"
+
+    def limit(self, kind: str, address: str) -> str:
+        return f"{self.prefix}:limit:{kind}:{address}"
+
+    def minted(self, code: str, address: str) -> str:
+        return f"{self._event(code)}:minted:{address}"
+
+    def alerts(self, code: str) -> str:
+        return f"{self._event(code)}:alerts"
 
     def demo(self) -> str:
         return f"{self.prefix}:demo"

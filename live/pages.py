@@ -21,7 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from . import i18n, model
 from .auth import ADMIN_COOKIE, bearer, moderator_cookie, participant_cookie
-from .model import Event, ValidationError
+from .model import Event, RuleError, ValidationError
 from .store import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -86,8 +86,20 @@ def not_found(request: Request) -> Response:
                   status_code=404)
 
 
+def _address(request: Request) -> str:
+    # uvicorn has already applied X-Forwarded-For, but only from trusted proxies
+    # (FORWARDED_ALLOW_IPS), so a spoofed header cannot change this.
+    return request.client.host if request.client else "unknown"
+
+
 async def _event_from_path(request: Request) -> Event | None:
-    return await _debate(request).event(model.normalize_code(request.path_params["code"]))
+    return await _debate(request).find_event(request.path_params["code"], _address(request))
+
+
+def too_many_attempts(request: Request) -> Response:
+    i18n.current_language.set(_language(request))
+    return render(request, "error.html", {"status": 429, "message": i18n.gettext(
+        "Too many attempts with unknown codes. Please wait a minute and try again.")}, status_code=429)
 
 
 # --- participants --------------------------------------------------------------------
@@ -98,9 +110,9 @@ async def index(request: Request) -> Response:
 
 async def join(request: Request) -> Response:
     raw = request.query_params.get("code", "")
-    code = model.normalize_code(raw)
-    if code is not None and await _debate(request).event(code) is not None:
-        return RedirectResponse(f"/e/{code}", status_code=303)
+    event = await _debate(request).find_event(raw, _address(request))
+    if event is not None:
+        return RedirectResponse(f"/e/{event.code}", status_code=303)
     i18n.current_language.set(_language(request))
     return render(request, "index.html", {"code": raw[:32], "error": i18n.gettext("There is no event with this code.")},
                   status_code=404)
@@ -110,11 +122,11 @@ async def audience(request: Request) -> Response:
     event = await _event_from_path(request)
     if event is None:
         return not_found(request)
-    signer = await _debate(request).signer()
+    debate = _debate(request)
     cookie = participant_cookie(event.code)
     token = request.cookies.get(cookie)
-    if signer.participant(event.code, token) is None:
-        token = signer.new_participant(event.code)[1]
+    if (await debate.signer()).participant(event.code, token) is None:
+        token = (await debate.new_participant(event, _address(request)))[1]
     response = render(request, "audience.html", {"event": event, "ws_path": f"/ws/{event.code}/audience"},
                       event=event)
     # Refreshed on every visit: the participant keeps one identity for the whole event.
@@ -320,6 +332,13 @@ async def healthz(request: Request) -> Response:
     if await request.state.debate.store.ping():
         return JSONResponse({"redis": "ok"})
     return JSONResponse({"redis": "unavailable"}, status_code=503)
+
+
+async def rule_broken(request: Request, exc: RuleError) -> Response:
+    """Page handlers raise RuleError("rate_limited") from find_event."""
+    if request.url.path.startswith("/api/"):
+        return api_error(429, "rate_limited", "Too many attempts with unknown codes. Wait a minute.")
+    return too_many_attempts(request)
 
 
 async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:

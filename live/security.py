@@ -17,6 +17,8 @@ HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADERS = 100
 
 
 class SecurityMiddleware:
@@ -25,7 +27,17 @@ class SecurityMiddleware:
         self.allowed_origins = allowed_origins
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        raw = scope["headers"]
+        if len(raw) > MAX_HEADERS or sum(len(k) + len(v) for k, v in raw) > MAX_HEADER_BYTES:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await PlainTextResponse("Request headers too large.", status_code=431)(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

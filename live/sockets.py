@@ -68,14 +68,18 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         log.warning("refused %s socket from origin %r", role, origin)
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
+    address = websocket.client.host if websocket.client else "unknown"
     try:
-        event = await debate.event(model.normalize_code(websocket.path_params["code"]))
+        event = await debate.find_event(websocket.path_params["code"], address)
         participant = token = None
         if event is not None and role == "audience":
-            participant, token = await _participant(websocket, event)
+            participant, token = await _participant(websocket, event, address)
         allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, event, origin))
     except StoreUnavailable:
         await websocket.close(code=WS_1013_TRY_AGAIN_LATER)
+        return
+    except RuleError:  # too many unknown codes from this address
+        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     if not allowed:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
@@ -85,27 +89,30 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     await websocket.accept()
     outbox = Outbox(role, participant, language)
     room = hub.join(event, outbox)  # subscribe (join the room) before the snapshot
-    pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text))
+    pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
         outbox.reply(protocol.welcome(event, role, token))
         await _send_snapshot(debate, room, outbox, event)
         await _receive(websocket, debate, room, outbox, event, settings.max_message_bytes)
-    except WebSocketDisconnect:
+        if outbox.closing:
+            await asyncio.wait_for(pump, 5)  # let it send the last error, then close
+    except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
         hub.leave(event.code, outbox)
         pump.cancel()
 
 
-async def _participant(websocket: WebSocket, event: Event) -> tuple[str, str]:
+async def _participant(websocket: WebSocket, event: Event, address: str) -> tuple[str, str]:
     """The participant behind this socket: from the cookie, or the token presented again
     on reconnect; a forged or foreign token gets a fresh identity, never someone else's."""
-    signer = await websocket.state.debate.signer()
+    debate = websocket.state.debate
+    signer = await debate.signer()
     for token in (websocket.cookies.get(participant_cookie(event.code)), websocket.query_params.get("participant")):
         participant = signer.participant(event.code, token)
         if participant is not None:
             return participant, token
-    return signer.new_participant(event.code)
+    return await debate.new_participant(event, address)
 
 
 async def _moderator_allowed(websocket: WebSocket, event: Event, origin: str | None) -> bool:
@@ -152,10 +159,12 @@ async def _receive(websocket: WebSocket, debate, room: Room, outbox: Outbox, eve
         if not bucket.take():
             strikes += 1
             if strikes > MAX_STRIKES:
-                await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
+                outbox.reply(protocol.error("rate_limited", language))
+                outbox.close(status.WS_1008_POLICY_VIOLATION)
                 return
             if strikes % 20 == 1:
                 outbox.reply(protocol.error("rate_limited", language))
+            await asyncio.sleep(0)  # a flood must not starve this socket's own replies
             continue
         text = message.get("text")
         if text is None:

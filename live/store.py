@@ -68,6 +68,23 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 return redis.call('HINCRBY', KEYS[1], 'v', 1)
 """
 
+# KEYS: counter.  ARGV: window_ms.  Counts one hit in a fixed window; returns the count.
+HIT_LUA = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+# KEYS: alerts.  ARGV: name, value, ttl_ms.  Keeps the highest value seen.
+ALERT_LUA = """
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-1')
+if tonumber(ARGV[2]) > current then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return 1
+"""
+
 # KEYS: online.  ARGV: now_ms.  Sums the live workers' phone counts and drops dead ones.
 ONLINE_LUA = """
 local total = 0
@@ -157,6 +174,8 @@ class Store:
         self._vote_script = redis.register_script(VOTE_LUA)
         self._online_script = redis.register_script(ONLINE_LUA)
         self._hand_count_script = redis.register_script(HAND_COUNT_LUA)
+        self._hit_script = redis.register_script(HIT_LUA)
+        self._alert_script = redis.register_script(ALERT_LUA)
         self._votes = VoteBatcher(redis, self._vote_script)
 
     async def ping(self) -> bool:
@@ -245,6 +264,32 @@ class Store:
     async def revoke_sessions(self, code: str) -> int:
         try:
             return await self.redis.hincrby(self.keys.event(code), "session_version", 1)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def hit(self, key: str, window_ms: int) -> int:
+        """Count one request in a fixed window; returns the count so far."""
+        try:
+            return int(await self._hit_script(keys=[key], args=[window_ms]))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def hits(self, key: str) -> int:
+        try:
+            return int(await self.redis.get(key) or 0)
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def raise_alert(self, code: str, name: str, value: int, ttl_ms: int) -> None:
+        """Keep the highest value of an alert for the moderator to see (e.g. an identity burst)."""
+        try:
+            await self._alert_script(keys=[self.keys.alerts(code)], args=[name, value, ttl_ms])
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+
+    async def alerts(self, code: str) -> dict[str, int]:
+        try:
+            return {k: int(v) for k, v in (await self.redis.hgetall(self.keys.alerts(code))).items()}
         except (RedisError, OSError) as error:
             raise StoreUnavailable(str(error)) from error
 

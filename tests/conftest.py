@@ -49,13 +49,14 @@ def bound_socket() -> socket.socket:
 class Server:
     """A real uvicorn server running the app in this event loop, on its own port."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, **uvicorn_overrides):
         self.settings = settings
         self.socket = bound_socket()
         port = self.socket.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", **uvicorn_options(settings))
+        options = {**uvicorn_options(settings), **uvicorn_overrides}
+        config = uvicorn.Config(create_app(settings), log_level="warning", **options)
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task | None = None
 
