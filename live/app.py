@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/e/{code}", pages.audience),
         Route("/screen/{code}", pages.screen),
         Route("/qr/{code}.svg", pages.qr_code),
+        Route("/theme/{code}.css", pages.theme),
+        Route("/logo/{code}", pages.logo),
         Route("/moderate/{code}", pages.moderate),
         Route("/moderate/{code}", pages.login, methods=["POST"]),
         Route("/moderate/{code}/logout", pages.logout, methods=["POST"]),

@@ -6,6 +6,7 @@ Knows the model, the store and the hub; knows nothing of HTTP or WebSockets.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import secrets
 from dataclasses import dataclass
@@ -77,13 +78,17 @@ class Debate:
 
     async def create_event(self, title: str, propositions: list[str], allow_neutral: bool, language: str,
                            premoderation: bool = True, perspectives: list[str] = (),
-                           min_group: int = model.DEFAULT_MIN_GROUP) -> tuple[Event, str]:
+                           min_group: int = model.DEFAULT_MIN_GROUP, accent: str | None = None,
+                           logo: bytes | None = None) -> tuple[Event, str]:
         """Validate and store a new event. Raises ValidationError; returns (event, moderator key)."""
+        logo_file = (model.logo_type(logo), logo) if logo else None
+
         def build(code: str) -> Event:
-            return model.new_event(code, title, propositions, allow_neutral, language, perspectives, min_group)
+            return model.new_event(code, title, propositions, allow_neutral, language, perspectives, min_group,
+                                   accent, has_logo=logo_file is not None)
 
         build("AAAAAA")  # validate before writing anything
-        event, key = await self.store.create_event(build)
+        event, key = await self.store.create_event(build, logo=logo_file)
         if not premoderation:
             await self.questions.configure(event.code, premoderation=False)
         return event, key
@@ -323,9 +328,20 @@ class Debate:
     async def definition(self, event: Event) -> dict:
         """The event as a file to prepare at home; POST it to /api/events to import it."""
         premoderation, _ = await self.questions.settings(event.code)
-        return {"title": event.title, "propositions": [p.text for p in event.propositions],
-                "perspectives": list(event.perspectives), "min_group": event.min_group,
-                "allow_neutral": event.allow_neutral, "language": event.language, "premoderation": premoderation}
+        definition = {"title": event.title, "propositions": [p.text for p in event.propositions],
+                      "perspectives": list(event.perspectives), "min_group": event.min_group,
+                      "allow_neutral": event.allow_neutral, "language": event.language,
+                      "premoderation": premoderation}
+        if event.accent:
+            definition["accent"] = event.accent
+        if event.has_logo:
+            logo = await self.store.load_logo(event.code)
+            if logo:
+                definition["logo"] = f"data:{logo[0]};base64,{base64.b64encode(logo[1]).decode()}"
+        return definition
+
+    async def logo(self, event: Event) -> tuple[str, bytes] | None:
+        return await self.store.load_logo(event.code) if event.has_logo else None
 
     async def list_events(self) -> list[dict]:
         return await self.store.list_events()

@@ -9,6 +9,7 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 | P:{C}:event                  | hash | title, language, allow_neutral, propositions (JSON),       |
 |                              |      | moderator_key, session_version, created, expires_at (ms)    |
 | P:{C}:props                  | hash | proposition id -> text (lets the vote script check ids)    |
+| P:{C}:logo                   | string | "<content type>;<base64 image>" (optional)               |
 | P:{C}:state                  | hash | seq, current, phase:<id>, revealed:<id>, round:<id>        |
 | P:{C}:perspectives          | hash | participant -> index (1-based) of their declared perspective|
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
@@ -50,6 +51,9 @@ class Keys:
 
     def event(self, code: str) -> str:
         return f"{self._event(code)}:event"
+
+    def logo(self, code: str) -> str:
+        return f"{self._event(code)}:logo"
 
     def props(self, code: str) -> str:
         return f"{self._event(code)}:props"

@@ -8,6 +8,7 @@ Only the current proposition can be open, so "voting is open" is one fact.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -66,6 +67,8 @@ class Event:
     propositions: tuple[Proposition, ...]
     perspectives: tuple[str, ...] = ()
     min_group: int = DEFAULT_MIN_GROUP  # k: smaller perspective groups are withheld
+    accent: str | None = None  # "#rrggbb", the organiser's colour for buttons and bars
+    has_logo: bool = False
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""
@@ -251,9 +254,32 @@ def normalize_code(raw: str) -> str | None:
     return code
 
 
+ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
+MAX_LOGO_BYTES = 256 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+def logo_type(data: bytes) -> str:
+    """The image type of an uploaded logo, known by its first bytes (never by its name).
+
+    Only PNG, JPEG and WebP: an SVG can carry scripts. Raises ValidationError.
+    """
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationError("too_long", "logo")
+    for magic, kind in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    raise ValidationError("not_an_image", "logo")
+
+
 def new_event(code: str, title: str, propositions: list[str], allow_neutral: bool, language: str,
-              perspectives: list[str] = (), min_group: int = DEFAULT_MIN_GROUP) -> Event:
+              perspectives: list[str] = (), min_group: int = DEFAULT_MIN_GROUP, accent: str | None = None,
+              has_logo: bool = False) -> Event:
     """Validate what an organiser entered and build the event. Raises ValidationError."""
+    if accent is not None and not ACCENT.fullmatch(accent):
+        raise ValidationError("not_a_colour", "accent")
     names = [clean_text(name) for name in perspectives]
     names = [name for name in names if name]
     if len(names) > MAX_PERSPECTIVES:
@@ -287,4 +313,6 @@ def new_event(code: str, title: str, propositions: list[str], allow_neutral: boo
         propositions=tuple(Proposition(id=f"p{i + 1}", text=text, index=i) for i, text in enumerate(texts)),
         perspectives=tuple(names),
         min_group=min_group,
+        accent=accent.lower() if accent else None,
+        has_logo=has_logo,
     )

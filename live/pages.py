@@ -5,6 +5,7 @@ Talks to the use cases in `debate`; never to Redis directly.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import logging
@@ -30,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE_COOKIE = "lang"
 PARTICIPANT_COOKIE_SECONDS = 30 * 86400
 FORM_LIMITS = {"max_files": 0, "max_fields": 20, "max_part_size": 64 * 1024}
+NEW_EVENT_FORM_LIMITS = {**FORM_LIMITS, "max_files": 1}
 
 
 def make_templates() -> Jinja2Templates:
@@ -236,6 +238,8 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
         "unknown_language": i18n.gettext("Choose Dutch or English."),
         "duplicate": i18n.gettext("Each perspective can be listed only once."),
         "out_of_range": i18n.gettext("Enter a whole number from 1 to 1000."),
+        "not_a_colour": i18n.gettext("Choose a colour like #1a5fb4."),
+        "not_an_image": i18n.gettext("The logo must be a PNG, JPEG or WebP image."),
     }
     return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
 
@@ -243,17 +247,20 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
 async def new_event_form(request: Request) -> Response:
     debate = _debate(request)
     values = {"title": "", "propositions": "", "allow_neutral": True, "language": _language(request),
-              "premoderation": True, "perspectives": "", "min_group": model.DEFAULT_MIN_GROUP}
+              "premoderation": True, "perspectives": "", "min_group": model.DEFAULT_MIN_GROUP, "accent": ""}
     if request.method == "GET":
         return render(request, "new.html", {"values": values, "errors": {},
                                             "csrf_token": (await debate.signer()).csrf_token()})
-    form = await request.form(**FORM_LIMITS)
+    form = await request.form(**NEW_EVENT_FORM_LIMITS)
     i18n.current_language.set(_language(request))
+    upload = form.get("logo")
+    logo = await upload.read(model.MAX_LOGO_BYTES + 1) if hasattr(upload, "read") else b""
     values = {"title": str(form.get("title", ""))[:2000], "propositions": str(form.get("propositions", ""))[:60000],
               "allow_neutral": form.get("allow_neutral") == "1", "language": str(form.get("language", "nl")),
               "premoderation": form.get("premoderation") == "1",
               "perspectives": str(form.get("perspectives", ""))[:2000],
-              "min_group": str(form.get("min_group", model.DEFAULT_MIN_GROUP))[:10]}
+              "min_group": str(form.get("min_group", model.DEFAULT_MIN_GROUP))[:10],
+              "accent": str(form.get("accent", "")).strip()[:7]}
     errors: dict[str, str] = {}
     if not (await debate.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -265,7 +272,8 @@ async def new_event_form(request: Request) -> Response:
         try:
             event, moderator_key = await debate.create_event(
                 values["title"], values["propositions"].splitlines(), values["allow_neutral"], values["language"],
-                values["premoderation"], values["perspectives"].splitlines(), int(values["min_group"]))
+                values["premoderation"], values["perspectives"].splitlines(), int(values["min_group"]),
+                values["accent"] or None, logo or None)
         except ValidationError as error:
             errors = _field_errors(error)
         else:
@@ -281,6 +289,16 @@ def event_urls(base: str, code: str, moderator_key: str) -> dict[str, str]:
 
 
 # --- JSON API ------------------------------------------------------------------------
+
+def _data_url(value: str) -> bytes | None:
+    header, _, data = value.partition(",")
+    if not header.startswith("data:") or not header.endswith(";base64") or len(data) > 400_000:
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError:
+        return None
+
 
 def _strings(value) -> bool:
     return isinstance(value, list) and all(isinstance(item, str) for item in value)
@@ -306,15 +324,21 @@ async def api_create_event(request: Request) -> Response:
     allow_neutral, language = body.get("allow_neutral", False), body.get("language", "nl")
     premoderation = body.get("premoderation", True)
     perspectives, min_group = body.get("perspectives", []), body.get("min_group", model.DEFAULT_MIN_GROUP)
+    accent, logo = body.get("accent"), body.get("logo")
     if not isinstance(title, str) or not _strings(propositions) or not isinstance(allow_neutral, bool) or \
             not isinstance(language, str) or not isinstance(premoderation, bool) or not _strings(perspectives) or \
-            not isinstance(min_group, int) or isinstance(min_group, bool):
+            not isinstance(min_group, int) or isinstance(min_group, bool) or not isinstance(accent, (str, type(None))) \
+            or not isinstance(logo, (str, type(None))):
         return api_error(400, "bad_request", "Expected title (string), propositions (list of strings), "
                                              "allow_neutral (bool), language, premoderation (bool), "
-                                             "perspectives (list of strings), min_group (integer).")
+                                             "perspectives (list of strings), min_group (integer), "
+                                             "accent (#rrggbb), logo (data: URL).")
+    logo_bytes = _data_url(logo) if logo else None
+    if logo and logo_bytes is None:
+        return api_error(400, "logo_not_an_image", "logo must be a base64 data: URL of a PNG, JPEG or WebP image.")
     try:
         event, moderator_key = await debate.create_event(title, propositions, allow_neutral, language, premoderation,
-                                                         perspectives, min_group)
+                                                         perspectives, min_group, accent, logo_bytes)
     except ValidationError as error:
         return api_error(400, f"{error.field}_{error.code}", f"Invalid {error.field}: {error.code}.")
     return JSONResponse({"code": event.code, "moderator_key": moderator_key,
@@ -506,3 +530,18 @@ async def events_logout(request: Request) -> Response:
     response = RedirectResponse("/events", status_code=303)
     response.delete_cookie(ADMIN_COOKIE, path="/")
     return response
+
+
+async def theme(request: Request) -> Response:
+    """The event's accent colour as a stylesheet (inline styles are not allowed by the CSP)."""
+    event = await _event_from_path(request)
+    css = f":root {{ --accent: {event.accent}; }}\n" if event is not None and event.accent else ""
+    return Response(css, media_type="text/css", headers={"Cache-Control": "no-cache"})
+
+
+async def logo(request: Request) -> Response:
+    event = await _event_from_path(request)
+    found = await _debate(request).logo(event) if event is not None else None
+    if found is None:
+        return Response(status_code=404)
+    return Response(found[1], media_type=found[0], headers={"Cache-Control": "public, max-age=3600"})

@@ -7,6 +7,7 @@ can tell the client to retry instead of pretending a write happened.
 from __future__ import annotations
 
 import asyncio
+import base64
 import secrets
 import time
 from collections.abc import Callable
@@ -195,7 +196,7 @@ class Store:
     # --- events ---------------------------------------------------------------------
 
     async def create_event(self, build: Callable[[str], Event], moderator_key: str | None = None,
-                           code: str | None = None) -> tuple[Event, str]:
+                           code: str | None = None, logo: tuple[str, bytes] | None = None) -> tuple[Event, str]:
         """Store a new event under a fresh code (or `code` if free). Returns (event, moderator key)."""
         moderator_key = moderator_key or secrets.token_urlsafe(18)
         now = _now_ms()
@@ -217,6 +218,8 @@ class Store:
                         "propositions": orjson.dumps([p.text for p in event.propositions]).decode(),
                         "perspectives": orjson.dumps(list(event.perspectives)).decode(),
                         "min_group": str(event.min_group),
+                        "accent": event.accent or "",
+                        "logo": "1" if logo else "",
                         "moderator_key": moderator_key,
                         "session_version": "1",
                         "created": str(now),
@@ -224,7 +227,10 @@ class Store:
                     })
                     pipe.hset(self.keys.props(candidate), mapping={p.id: p.text for p in event.propositions})
                     pipe.hset(self.keys.state(candidate), mapping={"seq": "0", "current": ""})
-                    for key in (self.keys.event(candidate), self.keys.props(candidate), self.keys.state(candidate)):
+                    if logo:
+                        pipe.set(self.keys.logo(candidate), f"{logo[0]};{base64.b64encode(logo[1]).decode()}")
+                    for key in (self.keys.event(candidate), self.keys.props(candidate), self.keys.state(candidate),
+                                self.keys.logo(candidate)):
                         pipe.pexpireat(key, expires)
                     pipe.zadd(self.keys.events(), {candidate: now})
                     await pipe.execute()
@@ -249,7 +255,19 @@ class Store:
             propositions=tuple(model.Proposition(id=f"p{i + 1}", text=t, index=i) for i, t in enumerate(texts)),
             perspectives=tuple(orjson.loads(raw.get("perspectives") or "[]")),
             min_group=int(raw.get("min_group") or model.DEFAULT_MIN_GROUP),
+            accent=raw.get("accent") or None,
+            has_logo=raw.get("logo") == "1",
         )
+
+    async def load_logo(self, code: str) -> tuple[str, bytes] | None:
+        try:
+            raw = await self.redis.get(self.keys.logo(code))
+        except (RedisError, OSError) as error:
+            raise StoreUnavailable(str(error)) from error
+        if not raw:
+            return None
+        kind, _, data = raw.partition(";")
+        return kind, base64.b64decode(data)
 
     async def event_secrets(self, code: str) -> tuple[str, int] | None:
         """(moderator key, session version) of an event, or None if there is no such event."""
@@ -330,7 +348,7 @@ class Store:
         """Remove every key of an event (all its names are known: no SCAN needed)."""
         code = event.code
         keys = [self.keys.event(code), self.keys.props(code), self.keys.state(code), self.keys.online(code),
-                self.keys.perspectives(code)]
+                self.keys.perspectives(code), self.keys.logo(code), self.keys.alerts(code)]
         keys += [self.keys.question(code, part) for part in
                  ("meta", "data", "status", "votes", "listed", "listed_time", "all", "mine", "up", "rate")]
         for proposition in event.propositions:
