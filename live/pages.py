@@ -172,10 +172,7 @@ async def moderate(request: Request) -> Response:
     if key is not None:
         # A moderator link with its key: sign in, then drop the key from the address bar.
         if await debate.moderator_key_valid(event.code, key):
-            response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
-            _set_cookie(request, response, moderator_cookie(event.code), await debate.moderator_session(event.code),
-                        max_age=None, samesite="strict")
-            return response
+            return await _signed_in(request, event)
         return await _login_page(request, event, wrong=True)
     if not await debate.moderator_session_valid(event.code, request.cookies.get(moderator_cookie(event.code))):
         return await _login_page(request, event)
@@ -208,9 +205,14 @@ async def login(request: Request) -> Response:
         return await _login_page(request, event, wrong=True)
     if not await debate.moderator_key_valid(event.code, form.get("key")):
         return await _login_page(request, event, wrong=True)
+    return await _signed_in(request, event)
+
+
+async def _signed_in(request: Request, event: Event) -> Response:
+    """To the console, with a session cookie (a browser-session cookie, same-site only)."""
     response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
-    _set_cookie(request, response, moderator_cookie(event.code), await debate.moderator_session(event.code),
-                max_age=None, samesite="strict")
+    _set_cookie(request, response, moderator_cookie(event.code),
+                await _debate(request).moderator_session(event.code), max_age=None, samesite="strict")
     return response
 
 
