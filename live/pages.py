@@ -253,10 +253,10 @@ async def new_event_form(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "new.html", {"values": values, "errors": {},
                                             "csrf_token": (await debate.signer()).csrf_token()})
-    form = await request.form(**NEW_EVENT_FORM_LIMITS)
+    async with request.form(**NEW_EVENT_FORM_LIMITS) as form:  # closes the uploaded file
+        upload = form.get("logo")
+        logo = await upload.read(model.MAX_LOGO_BYTES + 1) if hasattr(upload, "read") else b""
     i18n.current_language.set(_language(request))
-    upload = form.get("logo")
-    logo = await upload.read(model.MAX_LOGO_BYTES + 1) if hasattr(upload, "read") else b""
     values = {"title": str(form.get("title", ""))[:2000], "propositions": str(form.get("propositions", ""))[:60000],
               "allow_neutral": form.get("allow_neutral") == "1", "language": str(form.get("language", "nl")),
               "premoderation": form.get("premoderation") == "1",
