@@ -94,21 +94,25 @@ class Outbox:
 
     async def pump(self, send: Callable[[str], Awaitable[None]],
                    close: Callable[[int], Awaitable[None]] | None = None) -> None:
-        """Send what is waiting, forever; ends when `send` fails (the socket is gone) or
-        after closing it."""
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while self._replies:
-                await send(self._replies.popleft())
-            if self._close_code is not None and close is not None:
-                await close(self._close_code)
-                return
-            for slot in ("_state", "_tally", "_questions", "_presence"):
-                message = getattr(self, slot)
-                if message is not None:
-                    setattr(self, slot, None)
-                    await send(message)
+        """Send what is waiting, forever; ends after closing, or when the socket is gone."""
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._replies:
+                    await send(self._replies.popleft())
+                if self._close_code is not None and close is not None:
+                    await close(self._close_code)
+                    return
+                for slot in ("_state", "_tally", "_questions", "_presence"):
+                    message = getattr(self, slot)
+                    if message is not None:
+                        setattr(self, slot, None)
+                        await send(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever the transport raises, the socket is gone
+            log.debug("outbox of a %s socket stopped: %r", self.role, error)
 
 
 class Throttle:
