@@ -38,10 +38,11 @@ def redis_url(tmp_path_factory) -> str:
     server.stop()
 
 
-def bound_socket() -> socket.socket:
+def bound_socket(port: int = 0) -> socket.socket:
+    """A loopback socket on a free port (or on `port` again, to restart a server in place)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     sock.set_inheritable(True)
     return sock
 

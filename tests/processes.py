@@ -22,10 +22,10 @@ class LiveProcess:
         self.process: subprocess.Popen | None = None
         self.output = data_dir / "live.log"
 
-    async def start(self, timeout: float = 30) -> "LiveProcess":
-        self.socket = bound_socket()
+    async def start(self, timeout: float = 30, port: int = 0) -> "LiveProcess":
+        self.socket = bound_socket(port)
         self.socket.listen(128)
-        port = self.socket.getsockname()[1]
+        port = self.port = self.socket.getsockname()[1]
         self.url, self.ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
         env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
         env.update(LIVE_DATA_DIR=str(self.data_dir), LIVE_ADMIN_PASSWORD=ADMIN_PASSWORD, **self.extra_env)
