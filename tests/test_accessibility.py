@@ -18,6 +18,8 @@ AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "ax
 async def violations(page) -> list[dict]:
     if not AXE.exists():
         pytest.fail("axe-core is not installed: run `npm ci` (.ci/run does)")
+    # Judge what a person sees once things have settled, not a fade-in halfway through.
+    await page.evaluate("Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
