@@ -19,7 +19,9 @@ async def violations(page) -> list[dict]:
     if not AXE.exists():
         pytest.fail("axe-core is not installed: run `npm ci` (.ci/run does)")
     # Judge what a person sees once things have settled, not a fade-in halfway through.
-    await page.evaluate("Promise.all(document.getAnimations().map(a => a.finished.catch(() => null)))")
+    await page.evaluate("""Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)
+        .map(a => a.finished.catch(() => null)))""")
     await page.add_script_tag(path=str(AXE))
     result = await page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
