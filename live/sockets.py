@@ -76,6 +76,9 @@ async def _serve(websocket: WebSocket, role: str) -> None:
             participant, token = await _participant(websocket, event, address)
         allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, event, origin))
     except StoreUnavailable:
+        # Accept first: a close before accept becomes HTTP 403, which a client cannot tell
+        # from "refused"; 1013 says "try again later".
+        await websocket.accept()
         await websocket.close(code=WS_1013_TRY_AGAIN_LATER)
         return
     except RuleError:  # too many unknown codes from this address
