@@ -44,7 +44,7 @@ class Outbox:
     state, tally and presence are single slots in which the newest replaces the older."""
 
     __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
-                 "_presence", "_questions", "_wake", "has_waiting", "_close_code")
+                 "_presence", "_questions", "_status", "_wake", "has_waiting", "_close_code")
 
     def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
         self.role = role
@@ -56,6 +56,7 @@ class Outbox:
         self._tally: str | None = None
         self._presence: str | None = None
         self._questions: str | None = None
+        self._status: str | None = None
         self._wake = asyncio.Event()
         self.has_waiting = False  # this participant has questions waiting for moderation
         self._close_code: int | None = None
@@ -83,6 +84,10 @@ class Outbox:
         self._questions = message
         self._wake.set()
 
+    def status(self, message: str) -> None:
+        self._status = message
+        self._wake.set()
+
     @property
     def closing(self) -> bool:
         return self._close_code is not None
@@ -104,7 +109,7 @@ class Outbox:
                 if self._close_code is not None and close is not None:
                     await close(self._close_code)
                     return
-                for slot in ("_state", "_tally", "_questions", "_presence"):
+                for slot in ("_status", "_state", "_tally", "_questions", "_presence"):
                     message = getattr(self, slot)
                     if message is not None:
                         setattr(self, slot, None)
@@ -230,6 +235,7 @@ class Hub:
         self.rooms: dict[str, Room] = {}
         self.on_deadline: Callable[[str], Awaitable[None]] | None = None
         self.subscribed = asyncio.Event()
+        self.healthy = True  # whether this worker can reach Redis, as clients were last told
         self._tasks: set[asyncio.Task] = set()
 
     # --- sockets ------------------------------------------------------------------
@@ -414,6 +420,7 @@ class Hub:
                 raise
             except (RedisError, OSError, StoreUnavailable) as error:
                 self.subscribed.clear()
+                self.set_health(False)
                 log.warning("pub/sub lost (%s); reconnecting in %.1fs", error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -430,7 +437,21 @@ class Hub:
             try:
                 await self.audit()
             except StoreUnavailable:
-                continue
+                self.set_health(False)
+            else:
+                self.set_health(self.subscribed.is_set())
+
+    def set_health(self, healthy: bool) -> None:
+        """Tell every socket when this worker loses or regains Redis: screens and phones then
+        show that what they display may be stale, instead of silently freezing."""
+        if healthy == self.healthy:
+            return
+        self.healthy = healthy
+        message = protocol.status(healthy)
+        for room in self.rooms.values():
+            for outboxes in room.outboxes.values():
+                for outbox in outboxes:
+                    outbox.status(message)
 
     async def audit(self) -> None:
         for code, room in list(self.rooms.items()):

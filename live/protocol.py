@@ -300,3 +300,8 @@ def questions(version: int, items: list[dict], premoderation: bool, wall: str = 
     if upvoted is not None:
         message["upvoted"] = upvoted
     return encode(message)
+
+
+def status(healthy: bool) -> str:
+    """Whether the server can reach its data store; while not, what a client shows may be stale."""
+    return encode({"type": "status", "redis": "ok" if healthy else "unavailable"})

@@ -235,6 +235,13 @@
         else entry.reject(msg);
         return;
       }
+      if (msg.type === 'status') {
+        // The server lost (or regained) its data store: what is on screen may be stale.
+        this.stale = msg.redis !== 'ok';
+        this.showBanner();
+        if (!this.stale) this.send({ type: 'sync' });
+        return;
+      }
       if (msg.type === 'error' && msg.id == null && msg.code === 'retry_later') {
         // the server could not build a snapshot: ask again shortly
         clearTimeout(this.syncTimer);
@@ -278,9 +285,16 @@
       if (status === this.status) return;
       this.status = status;
       document.documentElement.dataset.connection = status;
-      const banner = document.getElementById('conn-banner');
-      if (banner) setText(banner, status === 'offline' ? banner.dataset.offline || '' : '');
+      this.showBanner();
       this.onStatus(status);
+    }
+
+    showBanner() {
+      const banner = document.getElementById('conn-banner');
+      if (!banner) return;
+      if (this.status === 'offline') setText(banner, banner.dataset.offline || '');
+      else setText(banner, this.stale ? banner.dataset.stale || '' : '');
+      document.documentElement.dataset.stale = this.stale ? 'true' : 'false';
     }
   }
 

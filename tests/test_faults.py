@@ -24,7 +24,7 @@ from live.app import create_app
 from live.cli import uvicorn_options
 from live.embedded_redis import EmbeddedRedis
 
-from .clients import Moderator, Screen, create_event
+from .clients import Moderator, Phone, Screen, create_event
 from .conftest import Server, make_settings
 from .faults import (HealthProbe, RawPhone, RedisView, alive, check_nothing_lost, embedded_url, established_to,
                      holder_of, kill_if_alive, open_fds, open_non_reader, redis_pid, rss_kib, server_side_inodes,
@@ -766,3 +766,26 @@ async def test_sockets_that_never_read(redis_url):
 async def _after(delay: float, action):
     await asyncio.sleep(delay)
     return await action()
+
+
+# --- B4 (staleness) -------------------------------------------------------------------------
+
+async def test_screens_are_told_when_data_may_be_stale(private_redis):
+    """When Redis goes away the projector and phones are told their data may be stale, and told again when it is back."""
+    app = await Server(make_settings(private_redis.url)).start()
+    clients = []
+    try:
+        event = await create_event(app.url)
+        screen = await Screen(app.ws_url, event["code"]).connect()
+        phone = await Phone(app.ws_url, event["code"]).connect()
+        clients += [screen, phone]
+        private_redis.stop()
+        for client in (screen, phone):
+            await client.wait_latest("status", lambda m: m["redis"] == "unavailable", timeout=15)
+        private_redis.start()
+        for client in (screen, phone):
+            await client.wait_latest("status", lambda m: m["redis"] == "ok", timeout=15)
+    finally:
+        for client in clients:
+            await client.close()
+        await app.stop()
