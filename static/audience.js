@@ -128,11 +128,28 @@
       el.panel.dataset.phase = state.phase;
       Live.setText(el.status, statusText());
     }
+    placePanel();
     // A dot on the vote tab while someone is reading questions and can still vote.
     Live.show(el.voteDot, !!prop && state.phase === 'open' && !shownChoice() && tab !== 'vote');
     renderCountdown();
     renderResults();
   }
+
+  // The vote buttons stay pinned to the bottom of the screen only while the start of the
+  // proposition still shows above them; with large text or a phone held sideways they would
+  // cover it, and then they follow it instead.
+  function placePanel() {
+    if (el.panel.hidden) return;
+    const line = parseFloat(getComputedStyle(el.text).lineHeight) || 32;
+    const top = el.text.getBoundingClientRect().top + window.scrollY;
+    el.panel.classList.toggle('is-unpinned', window.innerHeight - el.panel.offsetHeight < top + 2 * line);
+  }
+  if (window.ResizeObserver) {
+    const watch = new ResizeObserver(placePanel);
+    watch.observe(el.panel);
+    watch.observe(el.text);
+  }
+  window.addEventListener('resize', placePanel);
 
   // --- results ------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@
   const el = {
     status: $('conn-status'),
     presence: $('presence-count'),
+    presenceAlert: $('presence-alert'),
     alert: $('alert'),
     alertText: $('alert-text'),
     alertClose: $('alert-close'),
@@ -764,6 +765,7 @@
         break;
       case 'presence':
         Live.setText(el.presence, num.n(msg.online || 0));
+        renderAlerts(msg.alerts);
         break;
       case 'ack':
         break; // a late ack for a command that already timed out
@@ -773,6 +775,13 @@
       default:
         console.error('live: unknown message type', msg.type, msg);
     }
+  }
+
+  // One address minting many identities (see docs/security.md): say so, calmly, while it lasts.
+  function renderAlerts(alerts) {
+    const burst = alerts && Number.isFinite(alerts.identity_burst) ? alerts.identity_burst : 0;
+    Live.show(el.presenceAlert, burst > 0);
+    Live.setText(el.presenceAlert, burst > 0 ? Live.format(S.identity_burst, { count: num.n(burst) }) : '');
   }
 
   function onStatus(status) {

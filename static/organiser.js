@@ -1,6 +1,8 @@
 /* live: small helpers for the organiser's pages (no WebSocket here).
    - new debate: "Import" fills the form from a definition file, read locally with
      FileReader; nothing is uploaded until the organiser submits the form.
+   - new debate: the colour picker is sent only when "own accent colour" is ticked (a
+     colour input always has a value); a logo over 256 KB is refused before uploading.
    - results report: [data-print] buttons open the print dialog.
    - forms with data-confirm="…" ask before they are sent. */
 (() => {
@@ -20,6 +22,40 @@
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
+
+  const MAX_LOGO = 256 * 1024;
+  const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+  const ACCENT = /^#[0-9a-f]{6}$/i;
+  const accentOn = document.getElementById('accent_on');
+  const accent = document.getElementById('accent');
+  const logo = document.getElementById('logo');
+
+  function syncAccent() {
+    if (accentOn && accent) accent.disabled = !accentOn.checked;
+  }
+  if (accentOn && accent) {
+    accentOn.addEventListener('change', () => {
+      syncAccent();
+      if (accentOn.checked) accent.focus();
+    });
+    window.addEventListener('pageshow', syncAccent); // a form restored from the back/forward cache
+    syncAccent();
+  }
+
+  function checkLogo() {
+    const file = logo.files && logo.files[0];
+    let problem = '';
+    if (file && file.type && !LOGO_TYPES.includes(file.type)) problem = S.logo_wrong_type;
+    else if (file && file.size > MAX_LOGO) problem = S.logo_too_big;
+    logo.setCustomValidity(problem || '');
+    if (problem) {
+      logo.setAttribute('aria-invalid', 'true');
+      logo.reportValidity();
+    } else {
+      logo.removeAttribute('aria-invalid');
+    }
+  }
+  if (logo) logo.addEventListener('change', checkLogo);
 
   const box = document.getElementById('import-box');
   const input = document.getElementById('import-file');
@@ -61,12 +97,34 @@
     if (field('premoderation') && typeof definition.premoderation === 'boolean') {
       field('premoderation').checked = definition.premoderation;
     }
+    if (accentOn && accent) {
+      const colour = typeof definition.accent === 'string' && ACCENT.test(definition.accent) ? definition.accent : null;
+      accentOn.checked = colour !== null;
+      if (colour) accent.value = colour.toLowerCase();
+      syncAccent();
+    }
+    if (logo) fillLogo(definition.logo);
     const language = field('language');
     if (language && typeof definition.language === 'string'
         && Array.from(language.options).some((o) => o.value === definition.language)) {
       language.value = definition.language;
     }
     return true;
+  }
+
+  // The definition carries the logo as a data: URL; put it in the file field as a file.
+  function fillLogo(value) {
+    const found = typeof value === 'string' && /^data:(image\/(png|jpeg|webp));base64,([A-Za-z0-9+/=]+)$/.exec(value);
+    if (!found || typeof DataTransfer !== 'function') return;
+    try {
+      const bytes = Uint8Array.from(atob(found[3]), (c) => c.charCodeAt(0));
+      const files = new DataTransfer();
+      files.items.add(new File([bytes], 'logo.' + (found[2] === 'jpeg' ? 'jpg' : found[2]), { type: found[1] }));
+      logo.files = files.files;
+      checkLogo();
+    } catch (err) {
+      /* a broken logo: the organiser can still choose one */
+    }
   }
 
   input.addEventListener('change', () => {
