@@ -789,3 +789,57 @@ async def test_screens_are_told_when_data_may_be_stale(private_redis):
         for client in clients:
             await client.close()
         await app.stop()
+
+
+# --- B12 (soak, bounded) --------------------------------------------------------------------
+
+SOAK_PHONES = 300
+SOAK_CYCLES = 8
+
+
+async def test_soak_memory_fds_and_redis_stay_flat(tmp_path, live_apps):
+    """Cycles of a whole hall voting, changing votes, dropping and reconnecting, and the
+    moderator moving on: after warming up, the worker's memory and file descriptors and
+    Redis's memory stay flat, and every cycle ends with the D checks."""
+    app = LiveProcess(tmp_path / "data", workers=1)
+    live_apps.append(app)
+    await app.start()
+    view = RedisView(embedded_url(app.data_dir), "live", "")
+    redis_client = aioredis.Redis.from_url(embedded_url(app.data_dir), decode_responses=True)
+    clients = []
+    try:
+        worker = app.process.pid  # with one worker, uvicorn serves in the `live` process itself
+        event = await create_event(app.url, propositions=[f"Stelling {n}" for n in range(1, SOAK_CYCLES + 1)])
+        code = view.code = event["code"]
+        moderator = await Moderator(app.ws_url, code, event["moderator_key"]).connect()
+        screen = await Screen(app.ws_url, code).connect()
+        clients += [moderator, screen]
+        phones = await start_phones(app.ws_url, code, SOAK_PHONES)
+        clients += phones
+        samples = []
+        for cycle in range(1, SOAK_CYCLES + 1):
+            proposition = f"p{cycle}"
+            await moderator.command("goto", proposition=proposition)
+            await moderator.command("open")
+            for phone in phones:
+                phone.vote(proposition, random.choice(CHOICES))
+            for phone in phones[::3]:
+                phone.vote(proposition, random.choice(CHOICES))  # a third change their mind
+            await settle(phones, 30)
+            for phone in phones[::2]:
+                phone.drop()  # half the hall loses Wi-Fi and comes back by itself
+            await until(lambda: all(phone.online.is_set() and phone.ws is not None for phone in phones), 30,
+                        "phones did not come back")
+            await moderator.command("close")
+            await check_nothing_lost(view, phones, proposition=proposition, screens=[screen])
+            memory = int((await redis_client.info("memory"))["used_memory"])
+            samples.append((rss_kib(worker), open_fds(worker), memory))
+        warm, last = samples[1], samples[-1]
+        assert last[0] - warm[0] < 20 * 1024, f"worker memory grew: {samples}"
+        assert last[1] - warm[1] <= 10, f"file descriptors grew: {samples}"
+        # Each cycle stores one new proposition's votes (~300 small fields); nothing else may grow.
+        assert last[2] - warm[2] < 2 * 1024 * 1024, f"Redis memory grew: {samples}"
+    finally:
+        await stop_all(clients)
+        await redis_client.aclose()
+        await view.aclose()
