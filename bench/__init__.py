@@ -1,0 +1,1 @@
+"""Load generator, bare baselines and page-weight measurement for live (see docs/performance.md)."""
