@@ -413,8 +413,9 @@ class LoadTest:
                 and (projector.latest_tally(proposition) or {}).get("voters") == voters, 10)
         self.report["checks"][name] = check
 
-    async def paced(self) -> None:
-        """Every phone votes once within the window; a share changes its vote later."""
+    async def paced(self) -> float:
+        """Every phone votes once within the window; a share changes its vote later.
+        Returns when the window started."""
         run, rnd = self.run, self.random
         plan = []
         for phone in self.phones:
@@ -440,6 +441,7 @@ class LoadTest:
             else:
                 phone.deferred = choice  # sent when the first vote is acked
         await wait_until(lambda: len(run.sends) == len(plan) and run.in_flight == 0, 30)
+        run.after_ack = None
         return start
 
     async def flood_votes(self) -> tuple[float, float]:
@@ -537,7 +539,7 @@ class LoadTest:
         fanout = await self.open("p1")
         messages0, acks0, before = run.messages, run.acks, self.sample()
         start = await self.paced()
-        end = now()
+        end, messages, acks = now(), run.messages - messages0, run.acks - acks0  # before the close goes out
         cpu = cpu_delta(before, self.sample(), end - start)
         await control.close()
         await self.check("paced", "p1")
@@ -546,8 +548,8 @@ class LoadTest:
         figures = {"votes": votes, "changes": sum(1 for _, first in sends if not first),
                    "window_s": self.window, "seconds": round(end - start, 2),
                    "ack_ms": percentiles(run.ack_delays),
-                   "messages_per_vote": round((run.messages - messages0) / votes, 3),
-                   "non_ack_messages_per_vote": round((run.messages - messages0 - (run.acks - acks0)) / votes, 3),
+                   "messages_per_vote": round(messages / votes, 3),
+                   "non_ack_messages_per_vote": round((messages - acks) / votes, 3),
                    "cpu": cpu}
         if "app" in cpu:
             figures["server_cpu_ms_per_vote"] = round(1000 * cpu["app"]["cpu_s"] / votes, 3)

@@ -120,7 +120,8 @@ async def measure(runs: int) -> dict:
     counted = [r for r in resources if r["kind"] in ("html", "css", "js")]
     report = {"resources": resources,
               "total": {key: sum(r[key] for r in counted) for key in ("transfer", "served", "decoded", "gzip")},
-              "served_compressed": all(r["served"] < r["decoded"] for r in counted),
+              # bodies under 1 KiB are commonly left uncompressed (GZipMiddleware's minimum is 500 B)
+              "served_compressed": all(r["served"] < r["decoded"] for r in counted if r["decoded"] >= 1024),
               "third_party": sorted({u for v in visits.values() for run in v for u in run["third_party"]}),
               "timings": {name: {key: statistics.median(run[key] for run in runs_)
                                  if all(run[key] is not None for run in runs_) else None
@@ -128,7 +129,8 @@ async def measure(runs: int) -> dict:
                                              "state_shown_ms")}
                           for name, runs_ in visits.items()},
               "networks": NETWORKS, "runs": runs}
-    report["within_budget"] = report["total"]["gzip"] <= BUDGET and not report["third_party"]
+    report["within_budget"] = (max(report["total"]["transfer"], report["total"]["gzip"]) <= BUDGET
+                               and not report["third_party"])
     return report
 
 
@@ -139,8 +141,9 @@ def summary(report: dict) -> str:
     t = report["total"]
     lines.append(f"| **HTML+CSS+JS** | | {t['transfer']} | {t['served']} | {t['decoded']} | {t['gzip']} |")
     lines.append("")
-    lines.append(f"Served compressed: {report['served_compressed']}. Budget {BUDGET} B compressed: "
-                 f"gzip total {t['gzip']} B -> {'within' if t['gzip'] <= BUDGET else 'OVER'}. "
+    lines.append(f"Served compressed (bodies of 1 KiB or more): {report['served_compressed']}. "
+                 f"Budget {BUDGET} B compressed: on the wire {t['transfer']} B, gzip {t['gzip']} B -> "
+                 f"{'within' if max(t['transfer'], t['gzip']) <= BUDGET else 'OVER'}. "
                  f"Requests to other origins: {report['third_party'] or 'none'}.")
     lines.append("")
     lines.append(f"| network (median of {report['runs']}) | DOMContentLoaded ms | load ms | first WebSocket message ms "

@@ -29,7 +29,9 @@ CONFIGS = {  # name: loadtest arguments
     "bare-websockets-batched": ["--target", "bare-websockets-batched"],
     "live-1w": ["--target", "live", "--workers", "1"],
     "live-2w": ["--target", "live", "--workers", "2"],
-    # the collector setting proposed in docs/performance.md, applied from outside
+    # The collector setting of docs/performance.md applied from outside (bench/gcfix). live
+    # ships it since 3c75fe8, so there live-*-gc measure the same as live-*; the bare -gc
+    # baselines are the fair reference for it.
     "bare-starlette-gc": ["--target", "bare-starlette", "--server-env", f"PYTHONPATH={ROOT / 'bench' / 'gcfix'}"],
     "bare-starlette-batched-gc": ["--target", "bare-starlette-batched",
                                   "--server-env", f"PYTHONPATH={ROOT / 'bench' / 'gcfix'}"],
@@ -75,7 +77,8 @@ def run_one(config: str, phones: int, args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000,10000")
-    parser.add_argument("--configs", default=",".join(c for c in CONFIGS if not c.endswith("-gc")))
+    parser.add_argument("--configs", help="comma-separated, in this order (default: all but the -gc ones; "
+                        "with --summary: every configuration found)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--flood", type=float, default=5.0)
@@ -89,8 +92,12 @@ def main(argv: list[str] | None = None) -> int:
                         "a configuration and size in a later file replaces its runs in earlier ones)")
     args = parser.parse_args(argv)
     if args.summary:
-        print(tables(merge(args.summary.split(","))))
+        results = merge(args.summary.split(","))
+        if args.configs:
+            results = [r for r in results if r["config"] in args.configs.split(",")]
+        print(tables(results, args.configs.split(",") if args.configs else None))
         return 0
+    args.configs = args.configs or ",".join(c for c in CONFIGS if not c.endswith("-gc"))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     results = []
     for phones in [int(n) for n in args.sizes.split(",")]:
@@ -125,12 +132,15 @@ def merge(paths: list[str]) -> list[dict]:
 
 FIGURES = [  # (column, path in a report)
     ("connect/s", ("connect", "per_second")),
+    ("connect CPU ms/phone", ("connect", "server_cpu_ms_per_phone")),
     ("KiB/phone", ("idle", "kib_per_phone")),
     ("ack p50", ("paced", "ack_ms", "p50")),
     ("ack p95", ("paced", "ack_ms", "p95")),
     ("ack p99", ("paced", "ack_ms", "p99")),
     ("proj p50", ("paced", "projector_ms", "p50")),
     ("proj p99", ("paced", "projector_ms", "p99")),
+    ("moderator p99", ("paced", "moderator_ms", "p99")),
+    ("open fan-out ms", ("paced", "open_fanout_ms")),
     ("tallies/s", ("paced", "projector_tallies_per_s")),
     ("busiest s", ("paced", "projector_busiest_second")),
     ("msg/vote", ("paced", "messages_per_vote")),
@@ -139,6 +149,8 @@ FIGURES = [  # (column, path in a report)
     ("flood votes/s", ("flood", "votes_per_s")),
     ("flood app cores", ("flood", "cpu", "app", "cores")),
     ("flood CPU ms/vote", ("flood", "server_cpu_ms_per_vote")),
+    ("flood Redis CPU ms/vote", ("flood", "redis_cpu_ms_per_vote")),
+    ("Redis B/stored vote", ("redis", "bytes_per_stored_vote")),
     ("others' cores", ("others_cores",)),
 ]
 
@@ -172,10 +184,10 @@ def medians(results: list[dict]) -> dict:
                   else None for col, path in FIGURES} for key, runs in groups.items()}
 
 
-def tables(results: list[dict]) -> str:
+def tables(results: list[dict], order: list[str] | None = None) -> str:
     lines = []
     sizes = sorted({r["phones"] for r in results})
-    configs = [c for c in CONFIGS if any(r["config"] == c for r in results)]
+    configs = [c for c in order or CONFIGS if any(r["config"] == c for r in results)]
     for phones in sizes:
         lines += [f"\n### {phones} phones (median, min–max)\n",
                   "| figure | " + " | ".join(configs) + " |", "|---|" + "---|" * len(configs)]
@@ -196,11 +208,12 @@ def tables(results: list[dict]) -> str:
 
 
 def ratios(med: dict, sizes: list[int]) -> str:
-    pairs = [("live-1w", "bare-starlette", "flood votes/s"), ("live-1w", "bare-starlette-batched", "flood votes/s"),
-             ("live-1w-gc", "bare-starlette-gc", "flood votes/s"),
-             ("live-1w-gc", "bare-starlette-batched-gc", "flood votes/s"),
-             ("live-2w", "live-1w", "flood votes/s"), ("live-2w-gc", "live-1w-gc", "flood votes/s"),
-             ("live-1w", "bare-starlette", "KiB/phone")]
+    pairs = [(a, b, "flood votes/s") for a, b in [
+        ("live-1w", "bare-starlette"), ("live-1w", "bare-starlette-batched"), ("live-1w", "bare-starlette-gc"),
+        ("live-1w", "bare-starlette-batched-gc"), ("live-1w-gc", "bare-starlette-gc"),
+        ("live-1w-gc", "bare-starlette-batched-gc"), ("live-2w", "live-1w"), ("live-2w-gc", "live-1w-gc"),
+        ("live-1w-gc", "live-1w")]] + [("live-1w", "bare-starlette", "KiB/phone")]
+    pairs = [(a, b, col) for a, b, col in pairs if any((a, n) in med for n in sizes) and any((b, n) in med for n in sizes)]
     lines = ["\n### Ratios of medians (flood ingestion; memory per idle phone)\n",
              "| phones | " + " | ".join(f"{a} / {b}" + (" (KiB)" if col == "KiB/phone" else "")
                                      for a, b, col in pairs) + " |",
