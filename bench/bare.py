@@ -3,7 +3,7 @@
     python -m bench.bare starlette|websockets [--batched] --fd N --redis-url URL
 
 Each phone on /ws/{code}/audience gets a welcome; each vote goes through live's own
-`Store.cast_vote` (the same Lua script, keys and Redis pool settings) and is answered with
+`VoteStore.cast_vote` (the same Lua script, keys and Redis pool settings) and is answered with
 an ack. By default the store's per-tick batcher is swapped for one EVALSHA per vote;
 `--batched` keeps it (one pipeline per event-loop tick, as live runs). Nothing else: no
 rooms, tallies, outboxes, rate limits or checks.
@@ -16,14 +16,16 @@ import asyncio
 import contextlib
 import secrets
 import socket
+import time
 
 import orjson
 from redis.asyncio import BlockingConnectionPool, Redis
 
 from live.keys import Keys
-from live.store import Store
+from live.store.votes import VoteStore
 
 PREFIX = "bench"
+RETENTION_MS = 86_400_000  # the bare servers' votes expire after a day
 
 
 class OneCallPerVote:
@@ -36,20 +38,20 @@ class OneCallPerVote:
         return self.script(keys=keys, args=args)
 
 
-def make_store(redis_url: str, batched: bool) -> Store:
+def make_store(redis_url: str, batched: bool) -> VoteStore:
     # live's pool (live.app.redis_clients), except that a vote may wait a minute for a
     # connection: one call per vote queues thousands of votes on 64 connections in a flood.
     pool = BlockingConnectionPool.from_url(redis_url, max_connections=64, timeout=60, decode_responses=True,
                                            socket_timeout=5)
-    store = Store(Redis.from_pool(pool), Keys(PREFIX))
+    store = VoteStore(Redis.from_pool(pool), Keys(PREFIX))
     if not batched:
         store._votes = OneCallPerVote(store._vote_script)
     return store
 
 
-async def cast(store: Store, code: str, participant: str, text: str) -> str:
+async def cast(store: VoteStore, code: str, participant: str, text: str) -> str:
     vote = orjson.loads(text)
-    outcome = await store.cast_vote(code, vote["proposition"], participant, vote["choice"])
+    outcome = await store.cast_vote(code, vote["proposition"], participant, vote["choice"], int(time.time() * 1000) + RETENTION_MS)
     if outcome.error is None:
         return orjson.dumps({"type": "ack", "id": vote.get("id")}).decode()
     return orjson.dumps({"type": "error", "id": vote.get("id"), "code": outcome.error}).decode()

@@ -241,11 +241,11 @@ class BareControl:
 
     def __init__(self, redis_url: str):
         from live.keys import Keys
-        from live.store import Store
+        from live.store.votes import VoteStore
 
         from .bare import PREFIX
         from redis.asyncio import Redis
-        self.store = Store(Redis.from_url(redis_url, decode_responses=True), Keys(PREFIX))
+        self.store = VoteStore(Redis.from_url(redis_url, decode_responses=True), Keys(PREFIX))
         self.keys = self.store.keys
         self.code = "BENCH1"
 
@@ -262,7 +262,7 @@ class BareControl:
         await self.store.redis.hset(self.keys.state(self.code), f"phase:{self.current}", "closed")
 
     async def stored(self, proposition: str) -> dict[str, int]:
-        return (await self.store.read_tally(self.code, proposition, 1)).counts
+        return (await self.store.read_tally(self.code, proposition, 1)).phones
 
     async def aclose(self) -> None:
         await self.store.redis.aclose()

@@ -26,7 +26,9 @@ from urllib.parse import urlsplit
 import httpx
 from playwright.async_api import async_playwright
 
-from live.debate import DEMO_PERSPECTIVES, DEMO_PROPOSITIONS, DEMO_TITLE
+from live.definition import demo
+
+DEMO = demo()
 
 from .servers import ADMIN_PASSWORD, LiveServer
 
@@ -54,8 +56,8 @@ TIMINGS = """() => {
 async def create_event(base_url: str) -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": DEMO_TITLE, "propositions": DEMO_PROPOSITIONS,
-                                         "perspectives": DEMO_PERSPECTIVES, "allow_neutral": True, "language": "nl"})
+                                   json={"title": DEMO.title, "propositions": DEMO.propositions,
+                                         "perspectives": DEMO.perspectives, "allow_neutral": True, "language": "nl"})
         response.raise_for_status()
         return response.json()["code"]
 

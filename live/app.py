@@ -1,4 +1,5 @@
-"""Composition root: opens Redis and the hub in the lifespan, declares the routes."""
+"""Composition root: `services()` builds every collaborator once (used by the app's
+lifespan and by the `live` command), and `create_app()` declares the routes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import contextlib
 import gc
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -15,15 +18,17 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import pages, sockets
+from . import api, pages, signin, sockets, web
+from .access import Access
+from .bus import Bus
 from .debate import Debate
-from .hub import Hub
+from .errors import RuleError, StoreUnavailable
 from .keys import Keys
-from .model import RuleError
-from .question_store import QuestionStore
+from .report import Report
+from .rooms import Rooms
 from .security import SecurityMiddleware
 from .settings import Settings
-from .store import Store, StoreUnavailable
+from .store import Stores
 
 log = logging.getLogger(__name__)
 GC_THRESHOLDS = (50_000, 10, 1_000)
@@ -42,6 +47,38 @@ def redis_clients(url: str) -> tuple[Redis, Redis]:
     return Redis.from_pool(pool), subscriber
 
 
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    stores: Stores
+    rooms: Rooms
+    bus: Bus
+    access: Access
+    debate: Debate
+    report: Report
+
+    def state(self) -> dict:
+        """What every request and socket finds in its `state`."""
+        return {"settings": self.settings, "rooms": self.rooms, "access": self.access, "debate": self.debate,
+                "report": self.report}
+
+
+@contextlib.asynccontextmanager
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """Every collaborator, wired once; the Redis clients are closed on the way out."""
+    redis, subscriber = redis_clients(settings.redis_url)
+    try:
+        stores = Stores.open(redis, subscriber, Keys(settings.key_prefix), settings.retention_days)
+        rooms = Rooms()
+        bus = Bus(stores, rooms)
+        debate = Debate(stores, bus)
+        bus.on_deadline = debate.close_if_expired
+        yield Services(settings, stores, rooms, bus, Access(stores, bus, settings), debate, Report(stores))
+    finally:
+        await subscriber.aclose()
+        await redis.aclose()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     if not settings.redis_url:
@@ -55,47 +92,44 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # vote burst. Rarer collections keep that out of an evening; reference counting
         # still frees almost everything at once (measured: docs/performance.md).
         gc.set_threshold(*GC_THRESHOLDS)
-        redis, subscriber = redis_clients(settings.redis_url)
-        store = Store(redis, Keys(settings.key_prefix), settings.retention_days)
-        hub = Hub(subscriber, store, QuestionStore(redis, store.keys))
-        debate = Debate(store, hub, settings)
-        tasks = [asyncio.create_task(hub.run()), asyncio.create_task(hub.tick())]
-        try:
-            await debate.signer()
-        except StoreUnavailable:
-            log.warning("Redis is not reachable yet; /healthz says 503 until it is")
-        try:
-            yield {"settings": settings, "debate": debate, "hub": hub}
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await subscriber.aclose()
-            await redis.aclose()
+        async with services(settings) as running:
+            tasks = [asyncio.create_task(running.bus.run()), asyncio.create_task(running.bus.tick())]
+            try:
+                await running.access.signer()
+            except StoreUnavailable:
+                log.warning("Redis is not reachable yet; /healthz says 503 until it is")
+            try:
+                yield running.state()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     routes = [
         Route("/", pages.index),
         Route("/join", pages.join),
         Route("/e/{code}", pages.audience),
-        Route("/screen/{code}", pages.screen),
+        Route("/projector/{code}", pages.projector),
+        Route("/screen/{code}", pages.projector),  # the address printed before 0.2
         Route("/qr/{code}.svg", pages.qr_code),
         Route("/theme/{code}.css", pages.theme),
         Route("/logo/{code}", pages.logo),
-        Route("/moderate/{code}", pages.moderate),
-        Route("/moderate/{code}", pages.login, methods=["POST"]),
-        Route("/moderate/{code}/logout", pages.logout, methods=["POST"]),
+        Route("/moderate/{code}", pages.moderator),
+        Route("/moderate/{code}", signin.moderator_login, methods=["POST"]),
+        Route("/moderate/{code}/logout", signin.moderator_logout, methods=["POST"]),
         Route("/new", pages.new_event_form, methods=["GET", "POST"]),
-        Route("/healthz", pages.healthz),
-        Route("/api/events", pages.api_create_event, methods=["POST"]),
-        Route("/api/events/{code}/results", pages.api_results),
-        Route("/api/events/{code}/results.csv", pages.api_results_csv),
-        Route("/api/events/{code}/questions.csv", pages.api_questions_csv),
-        Route("/api/events/{code}/export", pages.api_export),
-        Route("/api/events/{code}/definition", pages.api_definition),
-        Route("/moderate/{code}/definition.json", pages.api_definition),
+        Route("/healthz", api.healthz),
+        Route("/api/events", api.create_event, methods=["POST"]),
+        Route("/api/events/{code}/results", api.event_results),
+        Route("/api/events/{code}/results.csv", api.results_csv),
+        Route("/api/events/{code}/questions.csv", api.questions_csv),
+        Route("/api/events/{code}/export", api.export),
+        Route("/api/events/{code}/definition", api.event_definition),
+        Route("/moderate/{code}/definition.json", api.event_definition),
         Route("/results/{code}", pages.results_report),
-        Route("/events", pages.events_page, methods=["GET", "POST"]),
-        Route("/events/logout", pages.events_logout, methods=["POST"]),
+        Route("/events", pages.events_page),
+        Route("/events", signin.organiser_login, methods=["POST"]),
+        Route("/events/logout", signin.organiser_logout, methods=["POST"]),
         Route("/events/{code}/delete", pages.delete_event, methods=["POST"]),
         WebSocketRoute("/ws/{code}/audience", sockets.audience_socket),
         WebSocketRoute("/ws/{code}/projector", sockets.projector_socket),
@@ -104,11 +138,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     return Starlette(
         routes=routes,
-        # Compressed pages and scripts: the phone page weighs ~22 KB instead of ~85 KB on a
-        # hall's Wi-Fi (bench/pageweight.py).
+        # Compressed pages and scripts: the phone page weighs about a quarter on a hall's
+        # Wi-Fi (bench/pageweight.py measures it).
         middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins),
                     Middleware(GZipMiddleware, minimum_size=1000)],
         lifespan=lifespan,
-        exception_handlers={StoreUnavailable: pages.store_unavailable, RuleError: pages.rule_broken,
-                            404: lambda r, e: pages.not_found(r)},
+        exception_handlers={StoreUnavailable: web.store_unavailable, RuleError: web.rule_broken,
+                            404: web.not_found},
     )

@@ -1,4 +1,4 @@
-"""Who is who: participant tokens, moderator sessions, admin password, Origin checks.
+"""Who is who: participant tokens, moderator and organiser sessions, Origin checks.
 
 Pure functions over a secret; no HTTP and no Redis here. Tokens are signed with
 itsdangerous so a forged or edited token is simply not recognised.
@@ -24,7 +24,7 @@ def moderator_cookie(code: str) -> str:
     return f"lm_{code}"
 
 
-ADMIN_COOKIE = "la"
+ORGANISER_COOKIE = "la"
 
 
 class Signer:
@@ -48,9 +48,6 @@ class Signer:
             return None
         return participant if event == code and isinstance(participant, str) else None
 
-    def participant_token(self, code: str, participant: str) -> str:
-        return self._participants.dumps([code, participant])
-
     # Moderators: the cookie names the event and a session version kept in Redis;
     # logging out bumps the version, which revokes every earlier cookie.
     def moderator_session(self, code: str, version: int) -> str:
@@ -65,11 +62,12 @@ class Signer:
             return None
         return version if event == code and isinstance(version, int) else None
 
-    # The organiser (admin) session works like the moderator's: a version kept in Redis.
-    def admin_session(self, version: int) -> str:
+    # The organiser's session works like the moderator's: a version kept in Redis.
+    # ("admin" is the name inside the signed cookie since 0.1; changing it would sign everyone out.)
+    def organiser_session(self, version: int) -> str:
         return self._moderators.dumps(["admin", version])
 
-    def admin_version(self, cookie: str | None) -> int | None:
+    def organiser_version(self, cookie: str | None) -> int | None:
         return self.moderator_version("admin", cookie)
 
     def csrf_token(self) -> str:

@@ -14,8 +14,10 @@ import sys
 
 import uvicorn
 
+from .app import services
 from .embedded_redis import EmbeddedRedis
 from .settings import Settings
+from .web import event_urls
 
 log = logging.getLogger("live")
 
@@ -36,35 +38,21 @@ def uvicorn_options(settings: Settings) -> dict:
 
 async def _prepare(settings: Settings, base_url: str) -> list[str]:
     """Generated secrets and the demo debate, once, before the workers start."""
-    from .app import redis_clients
-    from .debate import Debate
-    from .hub import Hub
-    from .keys import Keys
-    from .pages import event_urls
-    from .question_store import QuestionStore
-    from .store import Store
-
-    redis, subscriber = redis_clients(settings.redis_url)
-    try:
-        store = Store(redis, Keys(settings.key_prefix), settings.retention_days)
-        debate = Debate(store, Hub(subscriber, store, QuestionStore(redis, store.keys)), settings)
-        await debate.signer()
+    async with services(settings) as running:
+        await running.access.signer()
         lines = []
         if settings.load_demo:
-            event, key = await debate.ensure_demo()
+            event, key = await running.debate.ensure_demo()
             urls = event_urls(base_url, event.code, key)
             lines += [f"Demo debate: {event.title}",
                       f"  audience   {urls['audience']}   (code {event.code})",
                       f"  projector  {urls['projector']}",
                       f"  moderator  {urls['moderator']}   (keep this link secret)"]
         lines.append(f"New event:    {base_url}/new")
-        if not settings.admin_password:
+        if not settings.organiser_password:
             lines.append(f"  admin password (generated; set LIVE_ADMIN_PASSWORD to choose one): "
-                         f"{await debate.admin_password()}")
+                         f"{await running.access.organiser_password()}")
         return lines
-    finally:
-        await subscriber.aclose()
-        await redis.aclose()
 
 
 def main(argv: list[str] | None = None) -> int:

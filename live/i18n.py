@@ -16,7 +16,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-LANGUAGES = ("nl", "en")
+from .model import LANGUAGES
+
 DEFAULT_LANGUAGE = "nl"
 LOCALE_DIR = Path(__file__).parent / "locale"
 
@@ -40,6 +41,11 @@ _translations = {language: _compile(language) for language in LANGUAGES}
 
 def translations(language: str | None = None) -> Translations:
     return _translations[language or current_language.get()]
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is translated later (gettext at use)."""
+    return message
 
 
 def gettext(message: str) -> str:

@@ -2,7 +2,8 @@
 
 All keys of one event share the hash tag `{CODE}`, so a Redis Cluster keeps an event on
 one shard and its Lua scripts stay single-slot. Every per-event key expires with the
-event (retention, default 90 days); the scripts and transactions set the expiry.
+event: at the event's own `expires_at` (created + retention, default 90 days), which
+every script and transaction that writes a per-event key is given.
 
 | key                          | type | holds                                                      |
 |------------------------------|------|------------------------------------------------------------|
@@ -15,7 +16,8 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
 |                              |      | (the perspective at the time of the vote; last vote wins)  |
 | P:{C}:counts:<id>            | hash | "<round>:<choice>" and "<round>:<choice>:<index>" -> phones,|
-|                              |      | "m<round>:<choice>[:<index>]" -> hand counts,              |
+|                              |      | "m<round>:<choice>[:<index>]" -> hand counts (whole hall or |
+|                              |      | one perspective), read only by store/votes.py `tally_from` |
 |                              |      | "v" -> version (bumped on every change)                    |
 | P:{C}:online                 | hash | worker id -> "<connected phones>:<expires ms>"             |
 | P:{C}:q:meta                 | hash | next (question id counter), v (questions version),         |
@@ -33,6 +35,8 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 | P:events                     | zset | event code -> created (ms), for listing                    |
 | P:secret, P:admin-password   | string | generated once when not given in the environment (no TTL) |
 | P:admin-session              | string | organiser session version; logging out bumps it (no TTL)   |
+|                              |        | (the organiser's keys keep their 0.1 names, so an upgrade |
+|                              |        | keeps a generated password)                                |
 | P:limit:<kind>:<address>     | string | requests in the current window (expires with the window)   |
 | P:{C}:minted:<address>       | string | identities minted from one address this minute (60 s TTL)  |
 | P:{C}:alerts                 | hash | "identity_burst" -> highest count seen this minute (TTL)    |
@@ -40,6 +44,9 @@ event (retention, default 90 days); the scripts and transactions set the expiry.
 """
 
 from __future__ import annotations
+
+
+QUESTION_PARTS = ("meta", "data", "status", "votes", "listed", "listed_time", "all", "mine", "up", "rate")
 
 
 class Keys:
@@ -74,9 +81,20 @@ class Keys:
         return f"{self._event(code)}:online"
 
     def question(self, code: str, part: str) -> str:
-        """One of the question keys above: meta, data, status, votes, listed, listed_time,
-        all, mine, up, rate."""
+        """One of the question keys above (QUESTION_PARTS)."""
         return f"{self._event(code)}:q:{part}"
+
+    def questions(self, code: str, *parts: str) -> list[str]:
+        """Question keys in the order given (every part, in QUESTION_PARTS order, by default)."""
+        return [self.question(code, part) for part in parts or QUESTION_PARTS]
+
+    def event_keys(self, code: str, proposition_ids) -> list[str]:
+        """Every key an event owns (known by name: deleting an event needs no SCAN)."""
+        keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
+                self.logo(code), self.alerts(code), *self.questions(code)]
+        for proposition in proposition_ids:
+            keys += [self.votes(code, proposition), self.counts(code, proposition)]
+        return keys
 
     def channel(self, code: str) -> str:
         return f"{self._event(code)}:bell"
@@ -84,20 +102,16 @@ class Keys:
     def channel_pattern(self) -> str:
         return f"{self.prefix}:{{*}}:bell"
 
-    def code_from_channel(self, channel: str) -> str:
-        start = channel.index("{") + 1
-        return channel[start:channel.index("}", start)]
-
     def events(self) -> str:
         return f"{self.prefix}:events"
 
     def secret(self) -> str:
         return f"{self.prefix}:secret"
 
-    def admin_password(self) -> str:
+    def organiser_password(self) -> str:
         return f"{self.prefix}:admin-password"
 
-    def admin_session(self) -> str:
+    def organiser_session(self) -> str:
         return f"{self.prefix}:admin-session"
 
     def limit(self, kind: str, address: str) -> str:

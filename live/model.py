@@ -8,47 +8,28 @@ Only the current proposition can be open, so "voting is open" is one fact.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from .errors import RuleError
+
 CHOICES = ("agree", "disagree", "neutral")
 LANGUAGES = ("nl", "en")
-
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
-CODE_LENGTH = 6
-
-MAX_TITLE = 200
-MAX_PROPOSITION = 500
-MAX_PROPOSITIONS = 100
-MAX_PERSPECTIVES = 10
-MAX_PERSPECTIVE = 40
+SCREENS = ("proposition", "questions")  # what the projector shows
 ROUNDS = (1, 2)
-DEFAULT_MIN_GROUP = 5
+DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
+
+Counts = dict[str, int]
+
+
+def zero_counts() -> Counts:
+    return dict.fromkeys(CHOICES, 0)
 
 
 class Phase(StrEnum):
     WAITING = "waiting"
     OPEN = "open"
     CLOSED = "closed"
-
-
-class RuleError(Exception):
-    """A command that breaks the rules; `code` is the machine-readable reason."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
-
-
-class ValidationError(Exception):
-    """Input for a new event that cannot be accepted; `field` says which part."""
-
-    def __init__(self, code: str, field: str):
-        super().__init__(f"{field}: {code}")
-        self.code = code
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -69,6 +50,7 @@ class Event:
     min_group: int = DEFAULT_MIN_GROUP  # k: smaller perspective groups are withheld
     accent: str | None = None  # "#rrggbb", the organiser's colour for buttons and bars
     has_logo: bool = False
+    expires_at: int = 0  # epoch ms; every key of the event expires then (keys.py)
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""
@@ -113,70 +95,67 @@ class DebateState:
             return Status()
         return self.statuses.get(proposition_id, Status())
 
+    @property
+    def position(self) -> tuple[str, int] | None:
+        """(current proposition, its round): which tally the hall is looking at."""
+        if self.current is None:
+            return None
+        return self.current, self.status(self.current).round
+
 
 @dataclass(frozen=True)
 class Tally:
-    """The raw counts of one proposition and round, as the vote script keeps them:
-    "agree" (all phones), "agree:2" (phones of perspective 2), "m:agree" and "m:agree:2"
-    (hand counts). `version` grows with every change."""
+    """The counts of one proposition and round. Phone votes are kept in total and, for
+    voters who declared a perspective, also per perspective (1-based index); hand counts
+    are given by the moderator either for the whole hall or for one perspective, so a
+    hand count is in `hands` or in `hands_by`, never in both. `version` grows with every
+    change. Built by the store (the only reader of the stored format), read by results."""
 
     proposition: str
     round: int
-    raw: dict[str, int]
+    phones: Counts = field(default_factory=zero_counts)
+    phones_by: dict[int, Counts] = field(default_factory=dict)
+    hands: Counts = field(default_factory=zero_counts)
+    hands_by: dict[int, Counts] = field(default_factory=dict)
     version: int = 0
 
-    @property
-    def counts(self) -> dict[str, int]:
-        """Phones plus hand counts, per choice."""
-        totals = {choice: 0 for choice in CHOICES}
-        for field, value in self.raw.items():
-            hand = field.startswith("m:")
-            choice, _, perspective = field.removeprefix("m:").partition(":")
-            # A phone vote is kept twice (in "agree" and in "agree:2"); a hand count only
-            # where the moderator gave it (in total or for one perspective).
-            if choice in totals and (hand or not perspective):
-                totals[choice] += value
-        return totals
-
-    @property
-    def voters(self) -> int:
-        # Each participant has exactly one stored vote per round, so the sum is the
-        # number of distinct voters (plus hands counted by the moderator).
-        return sum(self.counts.values())
-
-
-def empty_counts() -> dict[str, int]:
-    return {choice: 0 for choice in CHOICES}
+    @classmethod
+    def of(cls, proposition: str, round_: int, *, phones: dict | None = None, phones_by: dict | None = None,
+           hands: dict | None = None, hands_by: dict | None = None, version: int = 0) -> "Tally":
+        """A tally from partial counts (missing choices are zero)."""
+        def full(counts: dict | None) -> Counts:
+            return {choice: int((counts or {}).get(choice, 0)) for choice in CHOICES}
+        return cls(proposition, round_, full(phones), {int(i): full(c) for i, c in (phones_by or {}).items()},
+                   full(hands), {int(i): full(c) for i, c in (hands_by or {}).items()}, version)
 
 
 MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen")
-SCREENS = ("proposition", "questions")
 
 
-def apply(event: Event, state: DebateState, command: str, proposition_id: str | None = None,
+def apply(event: Event, state: DebateState, command: str, argument: str | None = None,
           round_: int = 1) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
-    `proposition_id` is the argument: the proposition for goto, the screen for screen.
+    `argument` is the proposition for goto and the screen for screen.
     Raises RuleError when the command is not allowed now.
     """
     if command == "screen":
-        if proposition_id not in SCREENS:
+        if argument not in SCREENS:
             raise RuleError("bad_message")
-        if proposition_id == state.screen:
+        if argument == state.screen:
             return None
-        return replace(state, seq=state.seq + 1, screen=proposition_id)
+        return replace(state, seq=state.seq + 1, screen=argument)
     if command == "goto":
-        if proposition_id is None or event.proposition(proposition_id) is None:
+        if argument is None or event.proposition(argument) is None:
             raise RuleError("unknown_proposition")
-        if proposition_id == state.current:
+        if argument == state.current:
             return None
         statuses = dict(state.statuses)
         # Leaving an open proposition closes it: only the current one may take votes.
         if state.current is not None and state.status(state.current).phase is Phase.OPEN:
             statuses[state.current] = replace(state.status(state.current), phase=Phase.CLOSED)
         # A countdown belongs to the proposition it was started on.
-        return replace(state, seq=state.seq + 1, current=proposition_id, statuses=statuses, deadline=None,
+        return replace(state, seq=state.seq + 1, current=argument, statuses=statuses, deadline=None,
                        auto_close=False)
 
     if command not in MODERATOR_COMMANDS:
@@ -217,102 +196,16 @@ def countdown(state: DebateState, seconds: int | None, close: bool, now_ms: int)
     return replace(state, seq=state.seq + 1, deadline=now_ms + seconds * 1000, auto_close=close)
 
 
+def closing_deadline(state: DebateState) -> int | None:
+    """When a running countdown will close voting (epoch ms), or None if none will."""
+    if state.auto_close and state.deadline is not None and state.status(state.current).phase is Phase.OPEN:
+        return state.deadline
+    return None
+
+
 def expired(state: DebateState, now_ms: int) -> bool:
     """True when a countdown that closes voting has run out on an open proposition."""
-    return (state.auto_close and state.deadline is not None and now_ms >= state.deadline
-            and state.status(state.current).phase is Phase.OPEN)
+    deadline = closing_deadline(state)
+    return deadline is not None and now_ms >= deadline
 
 
-# --- text -----------------------------------------------------------------------------
-
-def clean_text(value: str) -> str:
-    """NFC-normalised text without control or format characters, outer space trimmed.
-
-    Newlines and tabs become spaces; bidi overrides and zero-width characters (category
-    Cf) go, so a line cannot reorder or hide what the projector shows.
-    """
-    value = unicodedata.normalize("NFC", value)
-    kept = []
-    for char in value:
-        category = unicodedata.category(char)
-        if char in "\n\t\r":
-            kept.append(" ")
-        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
-            kept.append(char)
-    return " ".join("".join(kept).split())
-
-
-def normalize_code(raw: str) -> str | None:
-    """The event code a person typed, or None if it cannot be one."""
-    if len(raw) > 32:
-        return None
-    code = "".join(raw.split()).replace("-", "").upper()
-    if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
-        return None
-    return code
-
-
-ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
-MAX_LOGO_BYTES = 256 * 1024
-LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-
-
-def logo_type(data: bytes) -> str:
-    """The image type of an uploaded logo, known by its first bytes (never by its name).
-
-    Only PNG, JPEG and WebP: an SVG can carry scripts. Raises ValidationError.
-    """
-    if len(data) > MAX_LOGO_BYTES:
-        raise ValidationError("too_long", "logo")
-    for magic, kind in LOGO_TYPES.items():
-        if data.startswith(magic):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    raise ValidationError("not_an_image", "logo")
-
-
-def new_event(code: str, title: str, propositions: list[str], allow_neutral: bool, language: str,
-              perspectives: list[str] = (), min_group: int = DEFAULT_MIN_GROUP, accent: str | None = None,
-              has_logo: bool = False) -> Event:
-    """Validate what an organiser entered and build the event. Raises ValidationError."""
-    if accent is not None and not ACCENT.fullmatch(accent):
-        raise ValidationError("not_a_colour", "accent")
-    names = [clean_text(name) for name in perspectives]
-    names = [name for name in names if name]
-    if len(names) > MAX_PERSPECTIVES:
-        raise ValidationError("too_many", "perspectives")
-    if any(len(name) > MAX_PERSPECTIVE for name in names):
-        raise ValidationError("too_long", "perspectives")
-    if len(set(names)) != len(names):
-        raise ValidationError("duplicate", "perspectives")
-    if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
-        raise ValidationError("out_of_range", "min_group")
-    title = clean_text(title)
-    if not title:
-        raise ValidationError("empty", "title")
-    if len(title) > MAX_TITLE:
-        raise ValidationError("too_long", "title")
-    texts = [clean_text(text) for text in propositions]
-    texts = [text for text in texts if text]
-    if not texts:
-        raise ValidationError("empty", "propositions")
-    if len(texts) > MAX_PROPOSITIONS:
-        raise ValidationError("too_many", "propositions")
-    if any(len(text) > MAX_PROPOSITION for text in texts):
-        raise ValidationError("too_long", "propositions")
-    if language not in LANGUAGES:
-        raise ValidationError("unknown_language", "language")
-    return Event(
-        code=code,
-        title=title,
-        language=language,
-        allow_neutral=bool(allow_neutral),
-        propositions=tuple(Proposition(id=f"p{i + 1}", text=text, index=i) for i, text in enumerate(texts)),
-        perspectives=tuple(names),
-        min_group=min_group,
-        accent=accent.lower() if accent else None,
-        has_logo=has_logo,
-    )

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import RuleError, clean_text
+from .definition import clean_text
+from .errors import RuleError
 
 MAX_QUESTION = 280
 MAX_NAME = 40
-STATUSES = ("waiting", "visible", "rejected", "answered")
 ACTIONS = ("approve", "reject", "answer", "pin", "unpin")
 LISTED = ("visible", "answered")
 
@@ -39,7 +39,7 @@ class Question:
 
 @dataclass(frozen=True)
 class QuestionLists:
-    """What one read of the question keys gives the hub."""
+    """What one read of the question keys gives: the lists each role's view is made from."""
 
     version: int
     premoderation: bool
@@ -84,8 +84,8 @@ WALLS = ("votes", "balanced")
 
 
 def item(question: Question, moderator: bool = False) -> dict:
-    """A question as a role sees it. The author's identity is never sent; the asker's
-    perspective only to moderators."""
+    """A question as a role sees it. The author's identity is never shown; the asker's
+    perspective only to moderators (and in the organiser's raw export)."""
     view = {"id": question.id, "text": question.text, "name": question.name, "votes": question.votes,
             "status": question.status, "pinned": question.pinned, "to": question.to}
     if moderator:
@@ -94,6 +94,8 @@ def item(question: Question, moderator: bool = False) -> dict:
 
 
 def by_votes(questions: list[Question]) -> list[Question]:
+    """More upvotes first; on equal votes the newer question first. The one order of
+    questions: the wall, phones and the moderator all show it."""
     return sorted(questions, key=lambda q: (-q.votes, -int(q.id[1:])))
 
 

@@ -1,23 +1,18 @@
 """The figures of a debate: totals, the split by perspective with its small-group guard,
 equal-weight totals, consensus and division, the shift between rounds and who moved.
 
-Pure: no I/O. Input is the raw counts of one proposition and round as the vote script
-keeps them ("agree", "agree:2" for perspective 2, "m:agree" and "m:agree:2" for hand
-counts) and, for transitions, the stored votes.
+Pure: no I/O. Input is a `model.Tally` (one proposition and round) and, for transitions,
+the stored votes. Every number a screen, the report or an export shows comes from here,
+computed once per tally; the views only choose what each role may see of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .model import CHOICES
+from .model import CHOICES, DEFAULT_MIN_GROUP, Counts, Tally, zero_counts
 
-DEFAULT_MIN_GROUP = 5
 DEFAULT_CONSENSUS_SHARE = 2 / 3
-
-
-def _zero() -> dict[str, int]:
-    return {choice: 0 for choice in CHOICES}
 
 
 def _voters(counts: Mapping[str, int]) -> int:
@@ -28,40 +23,30 @@ def _pct(part: int | float, whole: int | float) -> float | None:
     return None if not whole else round(part * 100 / whole, 1)
 
 
-def split(raw: Mapping[str, int], perspectives: Sequence[str]) -> dict:
-    """Phone and hand counts, in total and per perspective (indices are 1-based)."""
-    phones, manual = _zero(), _zero()
-    by = {index: _zero() for index in range(1, len(perspectives) + 1)}
-    manual_by = {index: _zero() for index in by}
-    for field, value in raw.items():
-        hand = field.startswith("m:")
-        choice, _, index = field.removeprefix("m:").partition(":")
-        if choice not in CHOICES:
-            continue
-        if not index:
-            (manual if hand else phones)[choice] += value
-        elif index.isdigit() and int(index) in by:
-            (manual_by if hand else by)[int(index)][choice] += value
-    # Hand counts given per perspective also count in the total.
-    for counts in manual_by.values():
-        for choice in CHOICES:
-            manual[choice] += counts[choice]
-    return {"phones": phones, "manual": manual, "by": by, "manual_by": manual_by}
+def percent(count: int, voters: int) -> int:
+    """A whole percentage, rounded half up (0 for no voters), as every page shows it."""
+    return (200 * count + voters) // (2 * voters) if voters else 0
 
 
-def round_figures(raw: Mapping[str, int], perspectives: Sequence[str], min_group: int = DEFAULT_MIN_GROUP,
+def _add(*parts: Mapping[str, int]) -> Counts:
+    return {choice: sum(part.get(choice, 0) for part in parts) for choice in CHOICES}
+
+
+def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DEFAULT_MIN_GROUP,
                   consensus_share: float = DEFAULT_CONSENSUS_SHARE, withhold: bool = True) -> dict:
-    """R for one proposition and round: counts, voters, by_perspective, manual, equal_weight, marker.
+    """R for one proposition and round: counts, voters, by_perspective, manual,
+    equal_weight, marker.
 
+    Hand counts count in the total and, when given for a perspective, in that group.
     With `withhold`, a perspective with fewer than `min_group` voters is None (not even its
     voter count is shown); without, it is shown and marked `"withheld": true` (raw export).
     """
-    parts = split(raw, perspectives)
-    counts = {choice: parts["phones"][choice] + parts["manual"][choice] for choice in CHOICES}
+    hands = _add(tally.hands, *tally.hands_by.values())
+    counts = _add(tally.phones, hands)
     groups: dict[str, dict | None] = {}
-    qualifying: list[dict[str, int]] = []
+    qualifying: list[Counts] = []
     for index, name in enumerate(perspectives, start=1):
-        group = {choice: parts["by"][index][choice] + parts["manual_by"][index][choice] for choice in CHOICES}
+        group = _add(tally.phones_by.get(index, {}), tally.hands_by.get(index, {}))
         enough = _voters(group) >= min_group
         if enough:
             qualifying.append(group)
@@ -75,7 +60,7 @@ def round_figures(raw: Mapping[str, int], perspectives: Sequence[str], min_group
         "counts": counts,
         "voters": _voters(counts),
         "by_perspective": groups,
-        "manual": parts["manual"] if _voters(parts["manual"]) else None,
+        "manual": hands if _voters(hands) else None,
         "equal_weight": equal_weight(qualifying),
         "marker": marker(qualifying, consensus_share),
     }
@@ -121,12 +106,42 @@ def shift(first: Mapping, second: Mapping) -> dict:
 def transitions(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, dict[str, int]]:
     """Round-1 choice → round-2 choice, among participants who voted in both rounds.
 
-    `first` and `second` map participant → stored vote ("agree" or "agree:2").
+    `first` and `second` map participant → choice in that round.
     """
-    table = {choice: _zero() for choice in CHOICES}
+    table = {choice: zero_counts() for choice in CHOICES}
     for participant, before in first.items():
         after = second.get(participant)
-        if after is None:
-            continue
-        table[before.partition(":")[0]][after.partition(":")[0]] += 1
+        if after is not None:
+            table[before][after] += 1
     return table
+
+
+CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
+              "manual_disagree", "manual_neutral", "marker", "shift_pp", "note"]
+
+
+def csv_rows(report: Mapping) -> list[list]:
+    """The public figures of a report (Report.results) as spreadsheet rows, header first:
+    per proposition and round the total, equal weight, then each perspective."""
+    rows = [CSV_HEADER]
+    for proposition in report["propositions"]:
+        start = [proposition["id"], proposition["text"]]
+        shift = proposition["shift"]
+        for round_, figures in proposition["rounds"].items():
+            later = shift is not None and round_ == "2"
+            manual = figures["manual"] or {}
+            rows.append([*start, round_, "total", *figures["counts"].values(), figures["voters"],
+                         *(manual.get(choice, "") for choice in CHOICES), figures["marker"] or "",
+                         shift["total"] if later else "", ""])
+            if figures["equal_weight"]:
+                rows.append([*start, round_, "equal_weight", *figures["equal_weight"].values(),
+                             "", "", "", "", "", "", "percent"])
+            for name, group in figures["by_perspective"].items():
+                value = shift["by_perspective"].get(name) if later else None
+                group_shift = "" if value is None else value
+                if group is None:
+                    rows.append([*start, round_, name, "", "", "", "", "", "", "", "", group_shift, "too few votes"])
+                else:
+                    rows.append([*start, round_, name, *group["counts"].values(), group["voters"],
+                                 "", "", "", "", group_shift, ""])
+    return rows

@@ -19,8 +19,9 @@ class Settings:
     # Signs participant tokens and moderator sessions. Empty: generated once and kept in
     # Redis, so every worker and every restart agree on it.
     secret_key: str = ""
-    # Guards /new and POST /api/events. Empty: generated once, kept in Redis, printed.
-    admin_password: str = ""
+    # The organiser's password: guards /new, /events and POST /api/events. Empty:
+    # generated once, kept in Redis, printed. (Read from LIVE_ADMIN_PASSWORD.)
+    organiser_password: str = ""
     # Origins besides the app's own that may open WebSockets and post forms.
     allowed_origins: tuple[str, ...] = ()
     # Base URL printed and shown on the projector (e.g. https://debat.example.nl).
@@ -40,7 +41,7 @@ class Settings:
             data_dir=env.get("LIVE_DATA_DIR", "data"),
             key_prefix=env.get("LIVE_KEY_PREFIX", "live"),
             secret_key=env.get("LIVE_SECRET_KEY", ""),
-            admin_password=env.get("LIVE_ADMIN_PASSWORD", ""),
+            organiser_password=env.get("LIVE_ADMIN_PASSWORD", ""),
             allowed_origins=_split(env.get("LIVE_ALLOWED_ORIGINS", "")),
             public_url=env.get("LIVE_PUBLIC_URL", "").rstrip("/"),
             retention_days=int(env.get("LIVE_RETENTION_DAYS", "90")),

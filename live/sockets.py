@@ -1,7 +1,8 @@
 """One WebSocket handler per role: check → accept → join the room → snapshot → stream.
 
-Transport only: turns frames into calls on `debate` and results into messages. Every
-client message is untrusted; a bad one gets a typed error and the socket stays usable.
+Transport only: turns frames into calls on the use cases and their results into
+messages. Every client message is untrusted; a bad one gets a typed error and the socket
+stays usable.
 """
 
 from __future__ import annotations
@@ -9,22 +10,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import msgspec
-
 from starlette import status
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from . import i18n, model, protocol
+from . import commands, i18n, protocol
 from .auth import bearer, moderator_cookie, origin_allowed, own_origin, participant_cookie
-from .hub import Outbox, Room
-from .model import Event, RuleError
-from .protocol import ProtocolError
-from .store import StoreUnavailable
+from .errors import ProtocolError, RuleError, StoreUnavailable
+from .model import Event
+from .outbox import Outbox
+
+if TYPE_CHECKING:
+    from .access import Access
+    from .debate import Debate
 
 log = logging.getLogger(__name__)
 
-WS_1013_TRY_AGAIN_LATER = 1013
+MAX_STRIKES = 200  # messages over the rate limit (or undecodable) before the socket is closed
 
 
 class TokenBucket:
@@ -45,7 +50,13 @@ class TokenBucket:
         return False
 
 
-MAX_STRIKES = 200  # messages over the rate limit (or undecodable) before the socket is closed
+@dataclass
+class Connection:
+    """One accepted socket: who it is, for which event, and where its messages go."""
+
+    debate: "Debate"
+    event: Event
+    outbox: Outbox
 
 
 async def audience_socket(websocket: WebSocket) -> None:
@@ -61,7 +72,7 @@ async def moderator_socket(websocket: WebSocket) -> None:
 
 
 async def _serve(websocket: WebSocket, role: str) -> None:
-    debate, hub, settings = websocket.state.debate, websocket.state.hub, websocket.state.settings
+    access, settings = websocket.state.access, websocket.state.settings
     origin = websocket.headers.get("origin")
     if not origin_allowed(origin, own_origin(websocket.url.scheme, websocket.headers.get("host")),
                           settings.allowed_origins):
@@ -70,16 +81,17 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         return
     address = websocket.client.host if websocket.client else "unknown"
     try:
-        event = await debate.find_event(websocket.path_params["code"], address)
+        event = await access.find_event(websocket.path_params["code"], address)
         participant = token = None
         if event is not None and role == "audience":
-            participant, token = await _participant(websocket, event, address)
-        allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, event, origin))
+            participant, token = await _participant(websocket, access, event, address)
+        allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, access, event,
+                                                                                         origin))
     except StoreUnavailable:
         # Accept first: a close before accept becomes HTTP 403, which a client cannot tell
         # from "refused"; 1013 says "try again later".
         await websocket.accept()
-        await websocket.close(code=WS_1013_TRY_AGAIN_LATER)
+        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
         return
     except RuleError:  # too many unknown codes from this address
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
@@ -90,68 +102,61 @@ async def _serve(websocket: WebSocket, role: str) -> None:
 
     language = i18n.pick_language(websocket.query_params.get("lang"), websocket.cookies.get("lang"), event.language)
     await websocket.accept()
-    outbox = Outbox(role, participant, language)
-    room = hub.join(event, outbox)  # subscribe (join the room) before the snapshot
+    rooms = websocket.state.rooms
+    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language))
+    outbox = connection.outbox
+    rooms.join(event, outbox)  # subscribe (join the room) before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
         outbox.reply(protocol.welcome(event, role, token))
-        await _send_snapshot(debate, room, outbox, event)
-        await _receive(websocket, debate, room, outbox, event, settings.max_message_bytes)
+        await _send_snapshot(connection)
+        await _receive(websocket, connection, settings.max_message_bytes)
         if outbox.closing:
             await asyncio.wait_for(pump, 5)  # let it send the last error, then close
     except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
-        hub.leave(event.code, outbox)
+        rooms.leave(event.code, outbox)
         pump.cancel()
 
 
-async def _participant(websocket: WebSocket, event: Event, address: str) -> tuple[str, str]:
+async def _participant(websocket: WebSocket, access: "Access", event: Event, address: str) -> tuple[str, str]:
     """The participant behind this socket: from the cookie, or the token presented again
     on reconnect; a forged or foreign token gets a fresh identity, never someone else's."""
-    debate = websocket.state.debate
-    signer = await debate.signer()
-    for token in (websocket.cookies.get(participant_cookie(event.code)), websocket.query_params.get("participant")):
-        participant = signer.participant(event.code, token)
-        if participant is not None:
-            return participant, token
-    return await debate.new_participant(event, address)
+    tokens = [websocket.cookies.get(participant_cookie(event.code)), websocket.query_params.get("participant")]
+    return await access.participant(event, tokens) or await access.new_participant(event, address)
 
 
-async def _moderator_allowed(websocket: WebSocket, event: Event, origin: str | None) -> bool:
-    debate = websocket.state.debate
+async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None) -> bool:
     key = bearer(websocket.headers.get("authorization"))
     if key is not None:
-        return await debate.moderator_key_valid(event.code, key)
+        return await access.moderator_key_valid(event.code, key)
     # A cookie alone is only trusted from a browser, which always sends Origin (checked above).
     if origin is None:
         return False
-    return await debate.moderator_session_valid(event.code, websocket.cookies.get(moderator_cookie(event.code)))
+    return await access.moderator_session_valid(event.code, websocket.cookies.get(moderator_cookie(event.code)))
 
 
-async def _send_snapshot(debate, room: Room, outbox: Outbox, event: Event) -> None:
+async def _send_snapshot(connection: Connection) -> None:
+    debate, event, outbox = connection.debate, connection.event, connection.outbox
     try:
         snapshot = await debate.snapshot(event, outbox.participant)
-    except StoreUnavailable:
-        outbox.reply(protocol.error("retry_later", outbox.language))
-        return
-    view = protocol.state_view(event, snapshot.state)
-    debate.hub.show_state(room, view)  # a fresher state than this worker had also goes to everyone else
-    if outbox.role == "audience":
-        view = {**view, "my_vote": snapshot.my_vote, "my_perspective": snapshot.my_perspective}
-    outbox.state(view["seq"], protocol.encode(view), force=True)
-    if snapshot.tally is not None:
-        room.set_tally(snapshot.tally)
-        tally = protocol.tally_view(snapshot.tally, view["seq"], outbox.role, view["revealed"], event)
-        if tally is not None:
-            outbox.tally(protocol.encode(tally))
-    try:
-        outbox.questions(await debate.questions_snapshot(event, outbox.role, outbox.participant))
+        state = snapshot.state
+        outbox.state(state.seq, protocol.state_for(event, state, int(time.time() * 1000), outbox.role,
+                                                   snapshot.my_vote, snapshot.my_perspective), force=True)
+        if snapshot.tally is not None:
+            view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
+                                       state.status(state.current).revealed, event)
+            if view is not None:
+                outbox.tally(protocol.encode(view))
+        lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)
+        outbox.questions(protocol.questions_for(outbox.role, lists, outbox.participant, upvoted))
     except StoreUnavailable:
         outbox.reply(protocol.error("retry_later", outbox.language))
 
 
-async def _receive(websocket: WebSocket, debate, room: Room, outbox: Outbox, event: Event, limit: int) -> None:
+async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> None:
+    outbox = connection.outbox
     bucket = TokenBucket(rate=20, burst=40)
     strikes = 0
     language = outbox.language
@@ -177,55 +182,80 @@ async def _receive(websocket: WebSocket, debate, room: Room, outbox: Outbox, eve
             outbox.reply(protocol.error("too_big", language))
             continue
         try:
-            kind, command = protocol.parse(outbox.role, text)
+            kind, command = commands.parse(outbox.role, text)
         except ProtocolError as error:
             strikes += 1
             outbox.reply(protocol.error(error.code, language, error.message_id))
             continue
         try:
-            await _handle(debate, room, outbox, event, kind, command)
+            await HANDLERS[kind](connection, command)
         except RuleError as error:
             outbox.reply(protocol.error(error.code, language, command.id))
         except StoreUnavailable:
             outbox.reply(protocol.error("retry_later", language, command.id))
 
 
-async def _handle(debate, room: Room, outbox: Outbox, event: Event, kind: str, command) -> None:
-    if kind == "vote":
-        await debate.cast_vote(event, outbox.participant, command.proposition, command.choice)
-        outbox.reply(protocol.ack(command.id))
-    elif kind == "sync":
-        await _send_snapshot(debate, room, outbox, event)
-    elif kind == "ask":
-        # Before asking: the refresh that the question triggers must include the asker's own list.
-        outbox.has_waiting = True
-        question, status = await debate.ask(event, outbox.participant, command.text, command.name, command.to)
-        outbox.reply(protocol.encode({"type": "ack", "id": command.id, "question": question, "status": status}))
-    elif kind == "upvote":
-        votes = await debate.upvote(event, outbox.participant, command.question, command.on)
-        outbox.reply(protocol.encode({"type": "ack", "id": command.id, "question": command.question,
-                                      "votes": votes, "on": command.on}))
-    elif kind == "question":
-        await debate.moderate_question(event, command.question, command.action)
-        outbox.reply(protocol.ack(command.id))
-    elif kind == "perspective":
-        await debate.set_perspective(event, outbox.participant, command.value)
-        outbox.reply(protocol.encode({"type": "ack", "id": command.id, "perspective": command.value}))
-    elif kind == "hand_count":
-        await debate.set_hand_count(event, command.proposition, command.round, msgspec.structs.asdict(command.counts),
-                                    command.perspective)
-        outbox.reply(protocol.ack(command.id))
-    elif kind == "countdown":
-        state = await debate.countdown(event, command.seconds, command.close)
-        if state is not None:
-            debate.hub.show_state(room, protocol.state_view(event, state))
-        outbox.reply(protocol.ack(command.id))
-    elif kind == "settings":
-        await debate.configure_questions(event, command.premoderation, command.wall)
-        outbox.reply(protocol.ack(command.id))
-    else:
-        argument = command.show if kind == "screen" else getattr(command, "proposition", None)
-        state = await debate.command(event, kind, argument, getattr(command, "round", 1))
-        if state is not None:
-            debate.hub.show_state(room, protocol.state_view(event, state))
-        outbox.reply(protocol.ack(command.id))
+# --- one handler per command (commands.COMMANDS says which role may send which) --------
+
+async def _vote(c: Connection, command: commands.Vote) -> None:
+    await c.debate.cast_vote(c.event, c.outbox.participant, command.proposition, command.choice)
+    c.outbox.reply(protocol.ack(command.id))
+
+
+async def _sync(c: Connection, command: commands.Sync) -> None:
+    await _send_snapshot(c)
+
+
+async def _ask(c: Connection, command: commands.Ask) -> None:
+    # Before asking: the refresh that the question triggers must include the asker's own list.
+    c.outbox.has_waiting = True
+    question, state = await c.debate.ask(c.event, c.outbox.participant, command.text, command.name, command.to)
+    c.outbox.reply(protocol.ack(command.id, question=question, status=state))
+
+
+async def _upvote(c: Connection, command: commands.Upvote) -> None:
+    votes = await c.debate.upvote(c.event, c.outbox.participant, command.question, command.on)
+    c.outbox.reply(protocol.ack(command.id, question=command.question, votes=votes, on=command.on))
+
+
+async def _perspective(c: Connection, command: commands.Perspective) -> None:
+    await c.debate.set_perspective(c.event, c.outbox.participant, command.value)
+    c.outbox.reply(protocol.ack(command.id, perspective=command.value))
+
+
+async def _moderate_question(c: Connection, command: commands.ModerateQuestion) -> None:
+    await c.debate.moderate_question(c.event, command.question, command.action)
+    c.outbox.reply(protocol.ack(command.id))
+
+
+async def _hand_count(c: Connection, command: commands.HandCount) -> None:
+    await c.debate.set_hand_count(c.event, command.proposition, command.round,
+                                  msgspec.structs.asdict(command.counts), command.perspective)
+    c.outbox.reply(protocol.ack(command.id))
+
+
+async def _countdown(c: Connection, command: commands.Countdown) -> None:
+    await c.debate.countdown(c.event, command.seconds, command.close)
+    c.outbox.reply(protocol.ack(command.id))
+
+
+async def _question_settings(c: Connection, command: commands.QuestionSettings) -> None:
+    await c.debate.configure_questions(c.event, command.premoderation, command.wall)
+    c.outbox.reply(protocol.ack(command.id))
+
+
+def _debate_command(name: str):
+    """goto, open, close, reveal, hide and screen: one rule each in model.apply."""
+    async def handle(c: Connection, command) -> None:
+        argument = command.show if name == "screen" else getattr(command, "proposition", None)
+        await c.debate.command(c.event, name, argument, getattr(command, "round", 1))
+        c.outbox.reply(protocol.ack(command.id))
+    return handle
+
+
+HANDLERS = {
+    "vote": _vote, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
+    "question": _moderate_question, "hand_count": _hand_count, "countdown": _countdown,
+    "settings": _question_settings,
+    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen")},
+}

@@ -34,7 +34,9 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from live.debate import DEMO_PERSPECTIVES, DEMO_PROPOSITIONS, DEMO_TITLE  # noqa: E402
+from live.definition import demo  # noqa: E402
+
+DEMO = demo()
 
 PASSWORD = "screenshots-" + os.urandom(6).hex()
 PUBLIC_URL = "https://debat.example.nl"  # what the projector shows and the QR code opens
@@ -184,8 +186,8 @@ async def main(out: Path) -> None:
 async def photograph(app: App, out: Path) -> None:
     random.seed(7)
     event = post_json(app.url + "/api/events", {
-        "title": DEMO_TITLE, "propositions": DEMO_PROPOSITIONS, "allow_neutral": True, "language": "nl",
-        "perspectives": DEMO_PERSPECTIVES, "min_group": 3, "premoderation": True}, PASSWORD)
+        "title": DEMO.title, "propositions": DEMO.propositions, "allow_neutral": True, "language": "nl",
+        "perspectives": DEMO.perspectives, "min_group": 3, "premoderation": True}, PASSWORD)
     code, key = event["code"], event["moderator_key"]
     # the links name the public address; the browser here talks to the local one
     event["urls"] = {role: url.replace(PUBLIC_URL, app.url) for role, url in event["urls"].items()}
@@ -218,8 +220,8 @@ async def views(browser, app: App, out: Path, code: str, event: dict, moderator:
     form = await laptop_context.new_page()
     await form.goto(app.url + "/new")
     await form.get_by_label("Titel").fill("Jubileumdebat Werkplaatsen Sociaal Domein")
-    await form.get_by_label("Stellingen").fill("\n".join(DEMO_PROPOSITIONS))
-    await form.get_by_label("Perspectieven").fill("\n".join(DEMO_PERSPECTIVES))
+    await form.get_by_label("Stellingen").fill("\n".join(DEMO.propositions))
+    await form.get_by_label("Perspectieven").fill("\n".join(DEMO.perspectives))
     await form.evaluate("document.activeElement.blur()")
     await shoot(form, out, "new-event", full_page=True)
     await form.close()

@@ -78,7 +78,7 @@ class Server:
 
 def make_settings(redis_url: str, prefix: str | None = None, **overrides) -> Settings:
     values = dict(redis_url=redis_url, key_prefix=prefix or f"t{os.getpid()}x{next(_prefixes)}",
-                  admin_password=ADMIN_PASSWORD, secret_key="test-secret", load_demo=False)
+                  organiser_password=ADMIN_PASSWORD, secret_key="test-secret", load_demo=False)
     values.update(overrides)
     return Settings(**values)
 

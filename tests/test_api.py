@@ -23,7 +23,7 @@ async def test_create_event_contract(server):
     event = await create_event(server.url, propositions=["Een", " ", "Twee"])
     assert len(event["code"]) == 6 and event["moderator_key"]
     assert event["urls"] == {"audience": f"{server.url}/e/{event['code']}",
-                             "projector": f"{server.url}/screen/{event['code']}",
+                             "projector": f"{server.url}/projector/{event['code']}",
                              "moderator": f"{server.url}/moderate/{event['code']}?key={event['moderator_key']}"}
     async with httpx.AsyncClient(base_url=server.url) as http:
         results = (await http.get(f"/api/events/{event['code']}/results")).json()

@@ -91,7 +91,7 @@ async def test_the_whole_evening_with_twenty_phones(server, browser):  # noqa: F
     audience_url = await links.get_by_role("link").nth(0).get_attribute("href")
     projector_url = await links.get_by_role("link").nth(1).get_attribute("href")
     moderator_url = await links.get_by_role("link").nth(2).get_attribute("href")
-    assert audience_url == f"{server.url}/e/{code}" and projector_url == f"{server.url}/screen/{code}"
+    assert audience_url == f"{server.url}/e/{code}" and projector_url == f"{server.url}/projector/{code}"
     assert moderator_url.startswith(f"{server.url}/moderate/{code}?key=")
 
     # --- the moderator signs in with the link; the projector opens ---------------------------

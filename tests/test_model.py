@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from live import model
-from live.model import DebateState, Phase, RuleError, ValidationError
+from live import definition, model
+from live.definition import EventDefinition
+from live.errors import RuleError, ValidationError
+from live.model import DebateState, Phase
+
+
+def new_event(code, title, propositions, allow_neutral, language):
+    given = EventDefinition(title=title, propositions=propositions, allow_neutral=allow_neutral, language=language)
+    return definition.to_event(code, definition.validate(given))
 
 
 def event(allow_neutral=True):
-    return model.new_event("ABCDEF", "Debat", ["Een", "Twee", "Drie"], allow_neutral, "nl")
+    return new_event("ABCDEF", "Debat", ["Een", "Twee", "Drie"], allow_neutral, "nl")
 
 
 def test_new_event_cleans_and_numbers_propositions():
     """Blank lines are dropped, text is NFC-normalised and stripped of control characters, ids are p1..pN."""
-    built = model.new_event("ABCDEF", "  De\u0301bat\u202e ", ["Een", "", "  ", "T\u200bwee\x00"], False, "en")
+    built = new_event("ABCDEF", "  De\u0301bat\u202e ", ["Een", "", "  ", "T\u200bwee\x00"], False, "en")
     assert built.title == "Débat"
     assert [(p.id, p.text, p.index) for p in built.propositions] == [("p1", "Een", 0), ("p2", "Twee", 1)]
     assert built.choices == ("agree", "disagree")
@@ -31,7 +38,7 @@ def test_new_event_cleans_and_numbers_propositions():
 def test_new_event_rejects_bad_input(title, propositions, language, field, code):
     """Each kind of bad input names its field and reason."""
     with pytest.raises(ValidationError) as error:
-        model.new_event("ABCDEF", title, propositions, True, language)
+        new_event("ABCDEF", title, propositions, True, language)
     assert (error.value.field, error.value.code) == (field, code)
 
 
@@ -67,4 +74,4 @@ def test_leaving_an_open_proposition_closes_it():
                                        ("K0M2QX", None), ("'; DROP", None), ("x" * 5000, None), ("К7М2QX", None)])
 def test_normalize_code(raw, code):
     """Codes are case-insensitive and forgiving of spaces and dashes; anything else is no code."""
-    assert model.normalize_code(raw) == code
+    assert definition.normalize_code(raw) == code

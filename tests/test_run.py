@@ -17,7 +17,7 @@ async def test_restart_keeps_events_and_votes(tmp_path):
         output = app.output_text()
         assert re.search(r"audience\s+http://\S+/e/[A-Z0-9]{6}", output)
         assert re.search(r"moderator\s+http://\S+/moderate/[A-Z0-9]{6}\?key=\S+", output)
-        assert re.search(r"projector\s+http://\S+/screen/[A-Z0-9]{6}", output)
+        assert re.search(r"projector\s+http://\S+/projector/[A-Z0-9]{6}", output)
         demo_code = re.search(r"\(code ([A-Z0-9]{6})\)", output).group(1)
 
         event = await create_event(app.url)

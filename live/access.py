@@ -1,0 +1,126 @@
+"""Who may do what: the app's secrets, participant identities, moderator and organiser
+sessions, and the guards against guessing codes and minting identities.
+
+Knows the stores and the bus; knows nothing of HTTP or WebSockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+
+from .auth import Signer, same_secret
+from .bus import Bus
+from .definition import normalize_code
+from .errors import RuleError
+from .model import Event
+from .settings import Settings
+from .store import Stores
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_CODES_PER_MINUTE = 30  # wrong codes one address may try before it is refused for the minute
+IDENTITIES_PER_ADDRESS_PER_MINUTE = 120  # more new identities than this from one address is a burst
+IDENTITY_BURST_DELAY = 0.5  # seconds each identity past the burst threshold waits
+
+
+class Access:
+    def __init__(self, stores: Stores, bus: Bus, settings: Settings):
+        self.stores = stores
+        self.bus = bus
+        self.settings = settings
+        self._signer: Signer | None = None
+        self._organiser_password: str | None = settings.organiser_password or None
+
+    # --- secrets, loaded from Redis once (Redis may be down at start-up) -------------
+
+    async def signer(self) -> Signer:
+        if self._signer is None:
+            secret = self.settings.secret_key or await self.stores.events.ensure_value(
+                self.stores.keys.secret(), lambda: secrets.token_urlsafe(32))
+            self._signer = Signer(secret)
+        return self._signer
+
+    async def organiser_password(self) -> str:
+        if self._organiser_password is None:
+            self._organiser_password = await self.stores.events.ensure_value(
+                self.stores.keys.organiser_password(), lambda: secrets.token_urlsafe(12))
+        return self._organiser_password
+
+    async def is_organiser(self, password: str | None) -> bool:
+        return same_secret(password, await self.organiser_password())
+
+    # --- events and participants ------------------------------------------------------
+
+    async def find_event(self, raw_code: str, address: str) -> Event | None:
+        """The event a visitor asks for by code. An address that keeps trying codes that do
+        not exist (enumeration) is refused for the rest of the minute: RuleError("rate_limited")."""
+        guards = self.stores.guards
+        key = self.stores.keys.limit("unknown_code", address)
+        if await guards.hits(key) >= UNKNOWN_CODES_PER_MINUTE:
+            raise RuleError("rate_limited")
+        code = normalize_code(raw_code)
+        event = await self.stores.events.load_event(code) if code else None
+        if event is None and await guards.hit(key, 60_000) == UNKNOWN_CODES_PER_MINUTE:
+            log.warning("address %s tried %d unknown event codes within a minute; refusing it for now",
+                        address, UNKNOWN_CODES_PER_MINUTE)
+        return event
+
+    async def participant(self, event: Event, tokens: list[str | None]) -> tuple[str, str] | None:
+        """The first of these tokens that is a valid identity in this event: (participant, token)."""
+        signer = await self.signer()
+        for token in tokens:
+            participant = signer.participant(event.code, token)
+            if participant is not None:
+                return participant, token
+        return None
+
+    async def new_participant(self, event: Event, address: str) -> tuple[str, str]:
+        """A fresh anonymous identity. Identities cost nothing, so a script can mint one per
+        vote: past a burst from one address, each new one is slowed down and the moderator
+        is shown the burst. A hall behind one NAT is slowed a little, never locked out."""
+        guards = self.stores.guards
+        minted = await guards.hit(self.stores.keys.minted(event.code, address), 60_000)
+        if minted > IDENTITIES_PER_ADDRESS_PER_MINUTE:
+            await guards.raise_alert(event.code, "identity_burst", minted, 300_000)
+            if minted % 50 == 1:
+                log.warning("address %s minted %d identities for %s within a minute", address, minted, event.code)
+            await asyncio.sleep(IDENTITY_BURST_DELAY)
+        return (await self.signer()).new_participant(event.code)
+
+    # --- moderators -------------------------------------------------------------------
+
+    async def moderator_key_valid(self, code: str, key: str | None) -> bool:
+        found = await self.stores.events.event_secrets(code)
+        return found is not None and same_secret(key, found[0])
+
+    async def moderator_session(self, code: str) -> str:
+        found = await self.stores.events.event_secrets(code)
+        if found is None:
+            raise RuleError("unknown_event")
+        return (await self.signer()).moderator_session(code, found[1])
+
+    async def moderator_session_valid(self, code: str, cookie: str | None) -> bool:
+        version = (await self.signer()).moderator_version(code, cookie)
+        if version is None:
+            return False
+        found = await self.stores.events.event_secrets(code)
+        return found is not None and found[1] == version
+
+    async def log_out_moderators(self, code: str) -> None:
+        """Void every moderator session of the event and close their open sockets."""
+        await self.stores.events.revoke_sessions(code)
+        await self.bus.revoke_moderators(code)
+
+    # --- organisers -------------------------------------------------------------------
+
+    async def organiser_session(self) -> str:
+        return (await self.signer()).organiser_session(await self.stores.guards.organiser_session_version())
+
+    async def organiser_session_valid(self, cookie: str | None) -> bool:
+        version = (await self.signer()).organiser_version(cookie)
+        return version is not None and version == await self.stores.guards.organiser_session_version()
+
+    async def log_out_organisers(self) -> None:
+        await self.stores.guards.organiser_session_version(bump=True)

@@ -1,0 +1,99 @@
+"""The JSON and CSV API, and the health check.
+
+Transport only: talks to `access` and the use cases in the app's state; never to Redis.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from . import definition, results
+from .auth import bearer
+from .errors import ValidationError
+from .signin import may_see_results, organiser_or_bearer
+from .web import api_error, base_url, event_or_404, event_urls
+
+MAX_BODY = 256 * 1024
+
+
+async def create_event(request: Request) -> Response:
+    access = request.state.access
+    if not await access.is_organiser(bearer(request.headers.get("authorization"))):
+        return api_error(401, "unauthorized", "A valid admin password is required as a Bearer token.")
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        return api_error(413, "too_big", "The request body is too large.")
+    try:
+        given = definition.decode(await request.body())
+    except msgspec.ValidationError:
+        return api_error(400, "bad_request", "Expected title (string), propositions (list of strings), "
+                                             "allow_neutral (bool), language, premoderation (bool), "
+                                             "perspectives (list of strings), min_group (integer), "
+                                             "accent (#rrggbb), logo (data: URL).")
+    except (msgspec.DecodeError, RecursionError, ValueError):
+        return api_error(400, "bad_json", "The body is not valid JSON.")
+    logo = definition.logo_from_data_url(given.logo) if given.logo else None
+    if given.logo and logo is None:
+        return api_error(400, "logo_not_an_image", "logo must be a base64 data: URL of a PNG, JPEG or WebP image.")
+    try:
+        event, moderator_key = await request.state.debate.create_event(given, logo)
+    except ValidationError as error:
+        return api_error(400, f"{error.field}_{error.code}", f"Invalid {error.field}: {error.code}.")
+    return JSONResponse({"code": event.code, "moderator_key": moderator_key,
+                         "urls": event_urls(base_url(request), event.code, moderator_key)}, status_code=201)
+
+
+async def event_results(request: Request) -> Response:
+    event = await event_or_404(request)
+    return JSONResponse(await request.state.report.results(event))
+
+
+def _csv(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        # Cells that a spreadsheet would run as a formula are quoted (CSV injection).
+        writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
+                         for cell in row])
+    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+async def results_csv(request: Request) -> Response:
+    event = await event_or_404(request)
+    return _csv(results.csv_rows(await request.state.report.results(event)), f"results-{event.code}.csv")
+
+
+async def questions_csv(request: Request) -> Response:
+    event = await event_or_404(request)
+    report = await request.state.report.results(event)
+    rows = [["id", "text", "name", "votes", "status", "to"]]
+    rows += [[q["id"], q["text"], q["name"] or "", q["votes"], q["status"], q["to"] or ""] for q in report["questions"]]
+    return _csv(rows, f"questions-{event.code}.csv")
+
+
+async def export(request: Request) -> Response:
+    """The organiser's raw export: small groups included and marked, every question."""
+    if not await organiser_or_bearer(request):
+        return api_error(401, "unauthorized", "The admin password is required.")
+    event = await event_or_404(request)
+    return JSONResponse({**await request.state.report.results(event, raw=True),
+                         "note": "Raw export: groups under min_group are included and marked withheld=true."})
+
+
+async def event_definition(request: Request) -> Response:
+    event = await event_or_404(request)
+    if not await may_see_results(request, event):
+        return api_error(401, "unauthorized", "The moderator key or admin password is required.")
+    return JSONResponse(await request.state.report.definition(event), headers={
+        "Content-Disposition": f'attachment; filename="event-{event.code}.json"'})
+
+
+async def healthz(request: Request) -> Response:
+    if await request.state.debate.healthy():
+        return JSONResponse({"redis": "ok"})
+    return JSONResponse({"redis": "unavailable"}, status_code=503)

@@ -1,0 +1,170 @@
+"""What an organiser gives: the definition of an event, its validation, and the demo.
+
+One schema (`EventDefinition`) is read from `POST /api/events` and from the demo file,
+written by the definition export, and filled from the `/new` form. Pure: no I/O beyond
+reading the demo file shipped with the package.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from pathlib import Path
+
+import msgspec
+
+from .errors import ValidationError
+from .model import DEFAULT_MIN_GROUP, LANGUAGES, Event, Proposition
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
+CODE_LENGTH = 6
+
+MAX_TITLE = 200
+MAX_PROPOSITION = 500
+MAX_PROPOSITIONS = 100
+MAX_PERSPECTIVES = 10
+MAX_PERSPECTIVE = 40
+MAX_LOGO_BYTES = 256 * 1024
+ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+DEMO_FILE = Path(__file__).with_name("demo.json")
+
+
+class EventDefinition(msgspec.Struct):
+    """An event as a file: the body of `POST /api/events`, the export, the demo."""
+
+    title: str
+    propositions: list[str]
+    allow_neutral: bool = False
+    language: str = "nl"
+    premoderation: bool = True
+    perspectives: list[str] = []
+    min_group: int = DEFAULT_MIN_GROUP
+    accent: str | None = None  # "#rrggbb"
+    logo: str | None = None  # a data: URL of a PNG, JPEG or WebP image
+
+
+_decoder = msgspec.json.Decoder(EventDefinition)
+
+
+def decode(body: bytes) -> EventDefinition:
+    """Raises msgspec.DecodeError (not JSON) or msgspec.ValidationError (wrong shape)."""
+    return _decoder.decode(body)
+
+
+def encode(definition: EventDefinition) -> dict:
+    """The definition as JSON-ready data; absent accent and logo are left out."""
+    data = msgspec.structs.asdict(definition)
+    return {key: value for key, value in data.items() if not (key in ("accent", "logo") and value is None)}
+
+
+def demo() -> EventDefinition:
+    """The jubilee debate of the Werkplaatsen Sociaal Domein (docs: README, Run)."""
+    return decode(DEMO_FILE.read_bytes())
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalised text without control or format characters, outer space trimmed.
+
+    Newlines and tabs become spaces; bidi overrides and zero-width characters (category
+    Cf) go, so a line cannot reorder or hide what the projector shows.
+    """
+    value = unicodedata.normalize("NFC", value)
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if char in "\n\t\r":
+            kept.append(" ")
+        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            kept.append(char)
+    return " ".join("".join(kept).split())
+
+
+def normalize_code(raw: str) -> str | None:
+    """The event code a person typed, or None if it cannot be one."""
+    if len(raw) > 32:
+        return None
+    code = "".join(raw.split()).replace("-", "").upper()
+    if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
+        return None
+    return code
+
+
+def logo_type(data: bytes) -> str:
+    """The image type of an uploaded logo, known by its first bytes (never by its name).
+
+    Only PNG, JPEG and WebP: an SVG can carry scripts. Raises ValidationError.
+    """
+    if len(data) > MAX_LOGO_BYTES:
+        raise ValidationError("too_long", "logo")
+    for magic, kind in LOGO_TYPES.items():
+        if data.startswith(magic):
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    raise ValidationError("not_an_image", "logo")
+
+
+def logo_from_data_url(value: str) -> bytes | None:
+    """The bytes of a base64 data: URL, or None if it is not one (or far too large)."""
+    header, _, data = value.partition(",")
+    if not header.startswith("data:") or not header.endswith(";base64") or len(data) > 400_000:
+        return None
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError:
+        return None
+
+
+def logo_data_url(kind: str, data: bytes) -> str:
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def validate(definition: EventDefinition) -> EventDefinition:
+    """The definition cleaned and checked, as it will be stored. Raises ValidationError
+    naming the field. The logo is checked by `logo_type` on its bytes, not here."""
+    if definition.accent is not None and not ACCENT.fullmatch(definition.accent):
+        raise ValidationError("not_a_colour", "accent")
+    names = [name for name in (clean_text(name) for name in definition.perspectives) if name]
+    if len(names) > MAX_PERSPECTIVES:
+        raise ValidationError("too_many", "perspectives")
+    if any(len(name) > MAX_PERSPECTIVE for name in names):
+        raise ValidationError("too_long", "perspectives")
+    if len(set(names)) != len(names):
+        raise ValidationError("duplicate", "perspectives")
+    min_group = definition.min_group
+    if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
+        raise ValidationError("out_of_range", "min_group")
+    title = clean_text(definition.title)
+    if not title:
+        raise ValidationError("empty", "title")
+    if len(title) > MAX_TITLE:
+        raise ValidationError("too_long", "title")
+    texts = [text for text in (clean_text(text) for text in definition.propositions) if text]
+    if not texts:
+        raise ValidationError("empty", "propositions")
+    if len(texts) > MAX_PROPOSITIONS:
+        raise ValidationError("too_many", "propositions")
+    if any(len(text) > MAX_PROPOSITION for text in texts):
+        raise ValidationError("too_long", "propositions")
+    if definition.language not in LANGUAGES:
+        raise ValidationError("unknown_language", "language")
+    return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names,
+                                   allow_neutral=bool(definition.allow_neutral),
+                                   accent=definition.accent.lower() if definition.accent else None)
+
+
+def proposition_ids(texts: list[str]) -> tuple[Proposition, ...]:
+    """The propositions of an event, numbered p1..pN in order (the one place ids are made)."""
+    return tuple(Proposition(id=f"p{i + 1}", text=text, index=i) for i, text in enumerate(texts))
+
+
+def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_logo: bool = False) -> Event:
+    """The event of a validated definition under its code."""
+    return Event(code=code, title=definition.title, language=definition.language,
+                 allow_neutral=definition.allow_neutral, propositions=proposition_ids(definition.propositions),
+                 perspectives=tuple(definition.perspectives), min_group=definition.min_group,
+                 accent=definition.accent, has_logo=has_logo, expires_at=expires_at)

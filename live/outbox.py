@@ -1,0 +1,124 @@
+"""What is waiting to go to one socket, and a timer that coalesces bursts. Pure asyncio:
+no Redis, no Starlette, no knowledge of what the messages say."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+MAX_REPLIES = 32  # a socket that does not read loses its oldest replies, never the hall's time
+
+
+class Outbox:
+    """What is waiting to go to one socket. Replies are a bounded FIFO (oldest dropped);
+    state, tally and presence are single slots in which the newest replaces the older."""
+
+    __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
+                 "_presence", "_questions", "_status", "_wake", "has_waiting", "_close_code")
+
+    def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
+        self.role = role
+        self.participant = participant
+        self.language = language
+        self._replies: deque[str] = deque(maxlen=MAX_REPLIES)
+        self._state: str | None = None
+        self._state_seq = -1
+        self._tally: str | None = None
+        self._presence: str | None = None
+        self._questions: str | None = None
+        self._status: str | None = None
+        self._wake = asyncio.Event()
+        self.has_waiting = False  # this participant has questions waiting for moderation
+        self._close_code: int | None = None
+
+    def reply(self, message: str) -> None:
+        self._replies.append(message)
+        self._wake.set()
+
+    def state(self, seq: int, message: str, force: bool = False) -> None:
+        if seq < self._state_seq or (seq == self._state_seq and not force):
+            return
+        self._state_seq = seq
+        self._state = message
+        self._wake.set()
+
+    def tally(self, message: str) -> None:
+        self._tally = message
+        self._wake.set()
+
+    def presence(self, message: str) -> None:
+        self._presence = message
+        self._wake.set()
+
+    def questions(self, message: str) -> None:
+        self._questions = message
+        self._wake.set()
+
+    def status(self, message: str) -> None:
+        self._status = message
+        self._wake.set()
+
+    @property
+    def closing(self) -> bool:
+        return self._close_code is not None
+
+    def close(self, code: int) -> None:
+        """Ask for the socket to be closed after the waiting replies (state and tallies are dropped)."""
+        self._close_code = code
+        self._wake.set()
+
+    async def pump(self, send: Callable[[str], Awaitable[None]],
+                   close: Callable[[int], Awaitable[None]] | None = None) -> None:
+        """Send what is waiting, forever; ends after closing, or when the socket is gone."""
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._replies:
+                    await send(self._replies.popleft())
+                if self._close_code is not None and close is not None:
+                    await close(self._close_code)
+                    return
+                for slot in ("_status", "_state", "_tally", "_questions", "_presence"):
+                    message = getattr(self, slot)
+                    if message is not None:
+                        setattr(self, slot, None)
+                        await send(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - whatever the transport raises, the socket is gone
+            log.debug("outbox of a %s socket stopped: %r", self.role, error)
+
+
+class Throttle:
+    """Calls `action` at most once per `interval`, and always once after the last trigger."""
+
+    def __init__(self, interval: float, action: Callable[[], None]):
+        self.interval = interval
+        self.action = action
+        self._last = 0.0
+        self._handle: asyncio.TimerHandle | None = None
+
+    def trigger(self) -> None:
+        if self._handle is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = self._last + self.interval - loop.time()
+        if delay <= 0:
+            self._fire()
+        else:
+            self._handle = loop.call_later(delay, self._fire)
+
+    def _fire(self) -> None:
+        self._handle = None
+        self._last = asyncio.get_running_loop().time()
+        self.action()
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None

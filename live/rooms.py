@@ -1,0 +1,184 @@
+"""This worker's rooms: for each event with sockets here, its outboxes and the newest
+state and tally seen, and the fan-out of each to every socket by role.
+
+No Redis and no bus: the bus (live/bus.py) feeds rooms what it reads and hears; a room
+only decides who gets which message, encoding each message once per role.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import protocol, results
+from .model import DebateState, Event, Tally
+from .outbox import Outbox, Throttle
+from .questions import QuestionLists
+
+PROJECTOR_TALLY_INTERVAL = 0.1  # at most ~10 tally messages a second to projectors and consoles
+AUDIENCE_TALLY_INTERVAL = 1.0  # phones: once a second is plenty
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Room:
+    """One event's sockets on this worker, with the newest state and tally seen."""
+
+    def __init__(self, event: Event):
+        self.event = event  # the definition (immutable), for what each role may see
+        self.code = event.code
+        self.outboxes: dict[str, set[Outbox]] = {role: set() for role in protocol.ROLES}
+        self.state: DebateState | None = None  # a cache of Redis, by seq
+        self.view: dict | None = None  # the state as sent, rendered once per change
+        self.tally: Tally | None = None  # the newest tally of the current proposition and round
+        self.figures: dict | None = None  # its figures, computed once per tally
+        self.online = 0
+        self.reported_online = -1
+        # Projectors and consoles see a live count often; phones (only once revealed) rarely.
+        self.screens_throttle = Throttle(PROJECTOR_TALLY_INTERVAL, self._send_screen_tallies)
+        self.audience_throttle = Throttle(AUDIENCE_TALLY_INTERVAL, self._send_audience_tallies)
+
+    def empty(self) -> bool:
+        return not any(self.outboxes.values())
+
+    def close(self) -> None:
+        self.screens_throttle.cancel()
+        self.audience_throttle.cancel()
+
+    def everyone(self):
+        for outboxes in self.outboxes.values():
+            yield from outboxes
+
+    # --- state --------------------------------------------------------------------
+
+    def set_state(self, state: DebateState, force: bool = False) -> bool:
+        """Take a newer state and pass it on. Returns True if the proposition or round changed."""
+        if self.state is not None and (state.seq < self.state.seq or (state.seq == self.state.seq and not force)):
+            return False
+        previous = self.state
+        self.state = state
+        self.view = protocol.state_view(self.event, state, _now_ms())
+        message = protocol.encode(self.view)
+        for outbox in self.everyone():
+            outbox.state(state.seq, message, force)
+        moved = previous is None or previous.position != state.position
+        if moved:
+            self.tally = self.figures = None
+        elif self.tally is not None:
+            # Revealing or hiding changes what each role may see of the same tally.
+            self.send_tally(protocol.ROLES)
+        return moved
+
+    @property
+    def revealed(self) -> bool:
+        return self.state is not None and self.state.status(self.state.current).revealed
+
+    # --- tallies ------------------------------------------------------------------
+
+    def set_tally(self, tally: Tally) -> None:
+        if self.state is None or self.state.position != (tally.proposition, tally.round):
+            return
+        if self.tally is not None and tally.version <= self.tally.version:
+            return
+        self.tally = tally
+        self.figures = results.round_figures(tally, self.event.perspectives, self.event.min_group)
+        self.screens_throttle.trigger()
+        if self.revealed:
+            self.audience_throttle.trigger()
+
+    def tally_message(self, role: str) -> str | None:
+        """The current tally as one role may see it, or None."""
+        if self.tally is None or self.state is None:
+            return None
+        view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event)
+        return None if view is None else protocol.encode(view)
+
+    def send_tally(self, roles: tuple[str, ...]) -> None:
+        for role in roles:
+            message = self.tally_message(role)
+            if message is not None:
+                for outbox in self.outboxes[role]:
+                    outbox.tally(message)
+
+    def _send_screen_tallies(self) -> None:
+        self.send_tally(("moderator", "projector"))
+
+    def _send_audience_tallies(self) -> None:
+        self.send_tally(("audience",))
+
+    # --- questions and presence ---------------------------------------------------
+
+    def waiting_askers(self) -> list[str]:
+        """Participants here with questions waiting for moderation (their lists differ)."""
+        return [outbox.participant for outbox in self.outboxes["audience"] if outbox.has_waiting]
+
+    def send_questions(self, lists: QuestionLists) -> None:
+        """Give each socket its view of one read of the question lists."""
+        wall = protocol.wall_items(lists)
+        public = protocol.public_questions(lists, wall)
+        for outbox in self.outboxes["projector"]:
+            outbox.questions(public)
+        for outbox in self.outboxes["audience"]:
+            if lists.own_waiting.get(outbox.participant):
+                outbox.questions(protocol.own_questions(lists, wall, outbox.participant))
+            else:
+                outbox.has_waiting = False
+                outbox.questions(public)
+        if self.outboxes["moderator"]:
+            message = protocol.moderator_questions(lists)
+            for outbox in self.outboxes["moderator"]:
+                outbox.questions(message)
+
+    def send_presence(self, message: str) -> None:
+        for outbox in self.outboxes["moderator"]:
+            outbox.presence(message)
+
+    def close_moderators(self, code: int) -> None:
+        for outbox in list(self.outboxes["moderator"]):
+            outbox.close(code)
+
+
+class Rooms:
+    """Every room of this worker, by event code."""
+
+    def __init__(self):
+        self.rooms: dict[str, Room] = {}
+        self.healthy = True  # whether this worker can reach Redis, as clients were last told
+
+    def get(self, code: str) -> Room | None:
+        return self.rooms.get(code)
+
+    def join(self, event: Event, outbox: Outbox) -> Room:
+        room = self.rooms.get(event.code)
+        if room is None:
+            room = self.rooms[event.code] = Room(event)
+        room.event = event
+        room.outboxes[outbox.role].add(outbox)
+        if outbox.role == "audience":
+            room.online += 1
+        return room
+
+    def leave(self, code: str, outbox: Outbox) -> None:
+        room = self.rooms.get(code)
+        if room is None:
+            return
+        room.outboxes[outbox.role].discard(outbox)
+        if outbox.role == "audience":
+            room.online -= 1
+
+    def remove(self, code: str) -> None:
+        room = self.rooms.pop(code, None)
+        if room is not None:
+            room.close()
+
+    def set_health(self, healthy: bool) -> None:
+        """Tell every socket when this worker loses or regains Redis: screens and phones then
+        show that what they display may be stale, instead of silently freezing."""
+        if healthy == self.healthy:
+            return
+        self.healthy = healthy
+        message = protocol.status(healthy)
+        for room in self.rooms.values():
+            for outbox in room.everyone():
+                outbox.status(message)

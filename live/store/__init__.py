@@ -1,0 +1,54 @@
+"""All Redis I/O, split by aggregate. Every write that depends on a read is one Lua
+script (lua/) or one WATCH/MULTI; every Redis error becomes `errors.StoreUnavailable`
+in one place (base.redis_errors). Returns model objects.
+
+| module       | owns                                                            |
+|--------------|-----------------------------------------------------------------|
+| events.py    | events: create, load, list, delete, logo, moderator key, demo   |
+| state.py     | the debate's state (WATCH/MULTI, publishing its notice inside)  |
+| votes.py     | votes, hand counts, perspectives; the only reader of the counts |
+| questions.py | questions from the floor                                        |
+| guards.py    | hit counters, alerts, the organiser's session version           |
+| presence.py  | connected phones per worker                                     |
+| notices.py   | publishing notices and this worker's subscription               |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from ..keys import Keys
+from .events import EventStore
+from .guards import GuardStore
+from .notices import NoticeStore
+from .presence import PresenceStore
+from .questions import QuestionStore
+from .state import StateStore
+from .votes import VoteStore
+
+__all__ = ["Stores"]
+
+
+@dataclass(frozen=True)
+class Stores:
+    events: EventStore
+    state: StateStore
+    votes: VoteStore
+    questions: QuestionStore
+    guards: GuardStore
+    presence: PresenceStore
+    notices: NoticeStore
+
+    @property
+    def keys(self) -> Keys:
+        return self.events.keys
+
+    @classmethod
+    def open(cls, redis: Redis, subscriber: Redis, keys: Keys, retention_days: int = 90) -> "Stores":
+        """Every store on one pooled client; the subscription on its own client."""
+        return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys),
+                   votes=VoteStore(redis, keys), questions=QuestionStore(redis, keys),
+                   guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
+                   notices=NoticeStore(redis, subscriber, keys))

@@ -1,0 +1,35 @@
+"""What every store module shares: the one translation of Redis errors, the clock, and
+the Lua scripts (one file each in lua/, so "where is a vote counted" has a file name)."""
+
+from __future__ import annotations
+
+import functools
+import time
+from pathlib import Path
+
+from redis.exceptions import RedisError
+
+from ..errors import StoreUnavailable
+
+LUA = Path(__file__).with_name("lua")
+REDIS_ERRORS = (RedisError, OSError)
+
+
+def redis_errors(method):
+    """Turn any Redis or connection error of an async store method into StoreUnavailable,
+    so that callers can tell the client to retry instead of pretending a write happened."""
+    @functools.wraps(method)
+    async def translated(*args, **kwargs):
+        try:
+            return await method(*args, **kwargs)
+        except REDIS_ERRORS as error:
+            raise StoreUnavailable(str(error)) from error
+    return translated
+
+
+def lua(name: str) -> str:
+    return (LUA / f"{name}.lua").read_text()
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)

@@ -1,0 +1,157 @@
+"""Redis I/O for events: create, load, list, delete, the logo, the moderator key and
+session version, the demo's code, and values generated once for every worker."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable
+
+import orjson
+from redis.asyncio import Redis
+
+from .. import definition
+from ..definition import EventDefinition
+from ..keys import Keys
+from ..model import DEFAULT_MIN_GROUP, Event
+from .base import REDIS_ERRORS, now_ms, redis_errors
+
+CODE_TRIES = 20
+
+
+def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, str]:
+    return {
+        "title": event.title,
+        "language": event.language,
+        "allow_neutral": "1" if event.allow_neutral else "0",
+        "propositions": orjson.dumps([p.text for p in event.propositions]).decode(),
+        "perspectives": orjson.dumps(list(event.perspectives)).decode(),
+        "min_group": str(event.min_group),
+        "accent": event.accent or "",
+        "logo": "1" if event.has_logo else "",
+        "moderator_key": moderator_key,
+        "session_version": "1",
+        "created": str(created),
+        "expires_at": str(event.expires_at),
+    }
+
+
+def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
+    if "propositions" not in raw:
+        return None
+    return Event(
+        code=code,
+        title=raw["title"],
+        language=raw.get("language", "nl"),
+        allow_neutral=raw.get("allow_neutral") == "1",
+        propositions=definition.proposition_ids(orjson.loads(raw["propositions"])),
+        perspectives=tuple(orjson.loads(raw.get("perspectives") or "[]")),
+        min_group=int(raw.get("min_group") or DEFAULT_MIN_GROUP),
+        accent=raw.get("accent") or None,
+        has_logo=raw.get("logo") == "1",
+        expires_at=int(raw.get("expires_at") or 0),
+    )
+
+
+class EventStore:
+    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
+        self.redis = redis
+        self.keys = keys
+        self.retention_ms = retention_days * 86_400_000
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except REDIS_ERRORS:
+            return False
+
+    @redis_errors
+    async def ensure_value(self, key: str, generate: Callable[[], str]) -> str:
+        """A value kept once for all workers: the first writer wins (SET NX)."""
+        await self.redis.set(key, generate(), nx=True)
+        return await self.redis.get(key)
+
+    @redis_errors
+    async def create_event(self, validated: EventDefinition,
+                           logo: tuple[str, bytes] | None = None) -> tuple[Event, str]:
+        """Store a validated definition under a fresh code. Returns (event, moderator key)."""
+        moderator_key = secrets.token_urlsafe(18)
+        created = now_ms()
+        for _ in range(CODE_TRIES):
+            code = "".join(secrets.choice(definition.CODE_ALPHABET) for _ in range(definition.CODE_LENGTH))
+            event = definition.to_event(code, validated, created + self.retention_ms, has_logo=logo is not None)
+            # HSETNX claims the code atomically; a taken code is simply tried again.
+            if not await self.redis.hsetnx(self.keys.event(code), "code", code):
+                continue
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.hset(self.keys.event(code), mapping=event_to_hash(event, moderator_key, created))
+                pipe.hset(self.keys.props(code), mapping={p.id: p.text for p in event.propositions})
+                pipe.hset(self.keys.state(code), mapping={"seq": "0", "current": ""})
+                if logo:
+                    pipe.set(self.keys.logo(code), f"{logo[0]};{base64.b64encode(logo[1]).decode()}")
+                for key in (self.keys.event(code), self.keys.props(code), self.keys.state(code),
+                            self.keys.logo(code)):
+                    pipe.pexpireat(key, event.expires_at)
+                pipe.zadd(self.keys.events(), {code: created})
+                await pipe.execute()
+            return event, moderator_key
+        raise RuntimeError(f"no free event code after {CODE_TRIES} tries")
+
+    @redis_errors
+    async def load_event(self, code: str) -> Event | None:
+        return event_from_hash(code, await self.redis.hgetall(self.keys.event(code)))
+
+    @redis_errors
+    async def load_logo(self, code: str) -> tuple[str, bytes] | None:
+        raw = await self.redis.get(self.keys.logo(code))
+        if not raw:
+            return None
+        kind, _, data = raw.partition(";")
+        return kind, base64.b64decode(data)
+
+    @redis_errors
+    async def event_secrets(self, code: str) -> tuple[str, int] | None:
+        """(moderator key, session version) of an event, or None if there is no such event."""
+        key, version = await self.redis.hmget(self.keys.event(code), "moderator_key", "session_version")
+        if key is None:
+            return None
+        return key, int(version or 1)
+
+    @redis_errors
+    async def revoke_sessions(self, code: str) -> int:
+        return await self.redis.hincrby(self.keys.event(code), "session_version", 1)
+
+    @redis_errors
+    async def demo_code(self) -> str | None:
+        return await self.redis.get(self.keys.demo())
+
+    @redis_errors
+    async def set_demo_code(self, code: str) -> None:
+        await self.redis.set(self.keys.demo(), code)
+
+    @redis_errors
+    async def list_events(self) -> list[dict]:
+        """Every stored event, newest first; codes whose keys have expired are dropped."""
+        codes = await self.redis.zrevrange(self.keys.events(), 0, -1)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for code in codes:
+                pipe.hmget(self.keys.event(code), "title", "created", "expires_at", "propositions")
+            rows = await pipe.execute()
+        found, gone = [], []
+        for code, (title, created, expires, propositions) in zip(codes, rows):
+            if title is None:
+                gone.append(code)
+                continue
+            found.append({"code": code, "title": title, "created": int(created or 0),
+                          "expires": int(expires or 0), "propositions": len(orjson.loads(propositions or "[]"))})
+        if gone:
+            await self.redis.zrem(self.keys.events(), *gone)
+        return found
+
+    @redis_errors
+    async def delete_event(self, event: Event) -> None:
+        """Remove every key of an event."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(*self.keys.event_keys(event.code, [p.id for p in event.propositions]))
+            pipe.zrem(self.keys.events(), event.code)
+            await pipe.execute()

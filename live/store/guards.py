@@ -1,0 +1,42 @@
+"""Redis I/O for the abuse guards: hit counters in fixed windows, alerts for the
+moderator, and the organiser's session version."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from ..keys import Keys
+from .base import lua, redis_errors
+
+
+class GuardStore:
+    def __init__(self, redis: Redis, keys: Keys):
+        self.redis = redis
+        self.keys = keys
+        self._hit_script = redis.register_script(lua("hit"))
+        self._alert_script = redis.register_script(lua("alert"))
+
+    @redis_errors
+    async def hit(self, key: str, window_ms: int) -> int:
+        """Count one request in a fixed window; returns the count so far."""
+        return int(await self._hit_script(keys=[key], args=[window_ms]))
+
+    @redis_errors
+    async def hits(self, key: str) -> int:
+        return int(await self.redis.get(key) or 0)
+
+    @redis_errors
+    async def raise_alert(self, code: str, name: str, value: int, ttl_ms: int) -> None:
+        """Keep the highest value of an alert for the moderator to see (e.g. an identity burst)."""
+        await self._alert_script(keys=[self.keys.alerts(code)], args=[name, value, ttl_ms])
+
+    @redis_errors
+    async def alerts(self, code: str) -> dict[str, int]:
+        return {k: int(v) for k, v in (await self.redis.hgetall(self.keys.alerts(code))).items()}
+
+    @redis_errors
+    async def organiser_session_version(self, bump: bool = False) -> int:
+        key = self.keys.organiser_session()
+        if bump:
+            return await self.redis.incr(key)
+        return int(await self.redis.get(key) or 0)

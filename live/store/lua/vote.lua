@@ -1,0 +1,39 @@
+-- One vote. KEYS: props, state, votes, counts, perspectives.
+-- ARGV: proposition, participant, choice, expires_at_ms.
+-- Checks that the proposition is current and open, stores the participant's vote (with
+-- their perspective at this moment) for the proposition's current round, last vote wins,
+-- and moves the counts, all at once: a vote is either counted before a close or rejected
+-- after it, and counts always equal the stored votes.
+-- Stored format (read back only by live/store/votes.py):
+--   votes:  "<round>:<participant>" -> "<choice>" or "<choice>:<perspective index>"
+--   counts: "<round>:<choice>" (every phone), "<round>:<choice>:<index>" (phones of a
+--           perspective), "v" -> version.
+-- Returns {'ok', round, version} or {error code}.
+local p, who, choice, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HEXISTS', KEYS[1], p) == 0 then return {'unknown_proposition'} end
+local st = redis.call('HMGET', KEYS[2], 'current', 'phase:' .. p, 'round:' .. p)
+if st[1] ~= p or st[2] ~= 'open' then return {'voting_closed'} end
+local r = st[3] or '1'
+local field = r .. ':' .. who
+local perspective = redis.call('HGET', KEYS[5], who)
+local value = choice
+if perspective then value = choice .. ':' .. perspective end
+local prev = redis.call('HGET', KEYS[3], field)
+local version
+if prev ~= value then
+  redis.call('HSET', KEYS[3], field, value)
+  if prev then
+    local prev_choice, prev_perspective = string.match(prev, '^([^:]+):?(.*)$')
+    redis.call('HINCRBY', KEYS[4], r .. ':' .. prev_choice, -1)
+    if prev_perspective ~= '' then redis.call('HINCRBY', KEYS[4], r .. ':' .. prev, -1) end
+  else
+    redis.call('PEXPIREAT', KEYS[3], expires)
+    redis.call('PEXPIREAT', KEYS[4], expires)
+  end
+  redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
+  if perspective then redis.call('HINCRBY', KEYS[4], r .. ':' .. value, 1) end
+  version = redis.call('HINCRBY', KEYS[4], 'v', 1)
+else
+  version = redis.call('HGET', KEYS[4], 'v')
+end
+return {'ok', r, version}

@@ -1,0 +1,81 @@
+"""Redis I/O for the debate's state: one hash per event, changed only by WATCH/MULTI.
+
+The same flat field mapping is the payload of a state notice on the bus, so a state is
+written down in one way only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import WatchError
+
+from ..keys import Keys
+from ..model import DebateState, Phase, Status
+from .base import redis_errors
+
+
+def state_from_fields(raw: dict[str, str]) -> DebateState:
+    statuses: dict[str, Status] = {}
+    for field, value in raw.items():
+        kind, _, proposition = field.partition(":")
+        if not proposition:
+            continue
+        status = statuses.get(proposition, Status())
+        if kind == "phase":
+            status = Status(Phase(value), status.revealed, status.round)
+        elif kind == "revealed":
+            status = Status(status.phase, value == "1", status.round)
+        elif kind == "round":
+            status = Status(status.phase, status.revealed, int(value))
+        statuses[proposition] = status
+    return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses,
+                       screen=raw.get("screen") or "proposition",
+                       deadline=int(raw["deadline"]) if raw.get("deadline") else None,
+                       auto_close=raw.get("auto_close") == "1")
+
+
+def state_fields(state: DebateState) -> dict[str, str]:
+    fields = {"seq": str(state.seq), "current": state.current or "", "screen": state.screen,
+              "deadline": str(state.deadline or ""), "auto_close": "1" if state.auto_close else "0"}
+    for proposition, status in state.statuses.items():
+        fields[f"phase:{proposition}"] = status.phase.value
+        fields[f"revealed:{proposition}"] = "1" if status.revealed else "0"
+        fields[f"round:{proposition}"] = str(status.round)
+    return fields
+
+
+class StateStore:
+    def __init__(self, redis: Redis, keys: Keys):
+        self.redis = redis
+        self.keys = keys
+
+    @redis_errors
+    async def load_state(self, code: str) -> DebateState:
+        return state_from_fields(await self.redis.hgetall(self.keys.state(code)))
+
+    @redis_errors
+    async def transition(self, code: str, change: Callable[[DebateState], DebateState | None],
+                         notice: Callable[[DebateState], bytes]) -> DebateState | None:
+        """Apply `change` to the stored state atomically (WATCH/MULTI) and publish its notice.
+
+        The notice is published inside the transaction, so notices leave in the order of
+        the changes. Returns the new state, or None when `change` changed nothing.
+        """
+        key = self.keys.state(code)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    new_state = change(state_from_fields(await pipe.hgetall(key)))
+                    if new_state is None:
+                        await pipe.unwatch()
+                        return None
+                    pipe.multi()
+                    pipe.hset(key, mapping=state_fields(new_state))
+                    pipe.publish(self.keys.channel(code), notice(new_state))
+                    await pipe.execute()
+                    return new_state
+                except WatchError:
+                    continue

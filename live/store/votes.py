@@ -1,0 +1,156 @@
+"""Redis I/O for votes, hand counts and declared perspectives.
+
+Every vote is one Lua script (lua/vote.lua); the votes that arrive within one event-loop
+tick share one pipeline. This module is the only reader of the stored count format
+(documented in lua/vote.lua and keys.py): everything above it works on a `model.Tally`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+from ..errors import StoreUnavailable
+from ..keys import Keys
+from ..model import CHOICES, Tally
+from .base import REDIS_ERRORS, lua, redis_errors
+
+
+@dataclass(frozen=True)
+class VoteOutcome:
+    error: str | None
+    round: int = 1
+    version: int = 0
+
+
+def tally_from(fields: dict[str, str], proposition: str, round_: int) -> Tally:
+    """The counts of one round, from the counts hash of a proposition."""
+    phones, phones_by, hands, hands_by = {}, {}, {}, {}
+    for prefix, total, by in ((f"{round_}:", phones, phones_by), (f"m{round_}:", hands, hands_by)):
+        for field, value in fields.items():
+            if not field.startswith(prefix):
+                continue
+            choice, _, index = field[len(prefix):].partition(":")
+            if choice not in CHOICES:
+                continue
+            if not index:
+                total[choice] = int(value)
+            elif index.isdigit():
+                by.setdefault(int(index), {})[choice] = int(value)
+    return Tally.of(proposition, round_, phones=phones, phones_by=phones_by, hands=hands, hands_by=hands_by,
+                    version=int(fields.get("v") or 0))
+
+
+def choice_of(stored_vote: str) -> str:
+    """The choice of a stored vote ("agree" or "agree:2")."""
+    return stored_vote.partition(":")[0]
+
+
+class VoteBatcher:
+    """Sends the votes that arrive within one event-loop tick as one pipeline.
+
+    Still one script and one answer per vote; only the round trips are shared, which is
+    what dominates the cost of a vote (see docs/performance.md).
+    """
+
+    def __init__(self, redis: Redis, script):
+        self._redis = redis
+        self._script = script
+        self._pending: list[tuple[list[str], list, asyncio.Future]] = []
+
+    def submit(self, keys: list[str], args: list) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((keys, args, future))
+        if len(self._pending) == 1:
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        batch, self._pending = self._pending, []
+        asyncio.get_running_loop().create_task(self._run(batch))
+
+    async def _execute(self, batch) -> list:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args, _ in batch:
+                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+            return await pipe.execute(raise_on_error=False)
+
+    async def _run(self, batch) -> None:
+        try:
+            results = await self._execute(batch)
+            if any(isinstance(result, NoScriptError) for result in results):
+                # Redis restarted without the script. Votes are idempotent (last vote
+                # wins, replays change nothing), so running the batch again is safe.
+                await self._redis.script_load(self._script.script)
+                results = await self._execute(batch)
+        except REDIS_ERRORS as error:
+            results = [error] * len(batch)
+        for (_, _, future), result in zip(batch, results):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(StoreUnavailable(str(result)))
+            else:
+                future.set_result(result)
+
+
+class VoteStore:
+    def __init__(self, redis: Redis, keys: Keys):
+        self.redis = redis
+        self.keys = keys
+        self._vote_script = redis.register_script(lua("vote"))
+        self._hand_count_script = redis.register_script(lua("hand_count"))
+        self._votes = VoteBatcher(redis, self._vote_script)
+
+    async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
+                        expires_at: int) -> VoteOutcome:
+        keys = [self.keys.props(code), self.keys.state(code), self.keys.votes(code, proposition),
+                self.keys.counts(code, proposition), self.keys.perspectives(code)]
+        reply = await self._votes.submit(keys, [proposition, participant, choice, expires_at])
+        if reply[0] != "ok":
+            return VoteOutcome(error=reply[0])
+        return VoteOutcome(error=None, round=int(reply[1]), version=int(reply[2] or 0))
+
+    @redis_errors
+    async def read_tally(self, code: str, proposition: str, round_: int) -> Tally:
+        return tally_from(await self.redis.hgetall(self.keys.counts(code, proposition)), proposition, round_)
+
+    @redis_errors
+    async def set_hand_count(self, code: str, proposition: str, round_: int, counts: dict[str, int],
+                             perspective: int | None, expires_at: int) -> int:
+        args = [round_, perspective or "", expires_at]
+        for choice, count in counts.items():
+            args += [choice, count]
+        return int(await self._hand_count_script(keys=[self.keys.counts(code, proposition)], args=args))
+
+    @redis_errors
+    async def set_perspective(self, code: str, participant: str, index: int | None, expires_at: int) -> None:
+        if index is None:
+            await self.redis.hdel(self.keys.perspectives(code), participant)
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.perspectives(code), participant, str(index))
+            pipe.pexpireat(self.keys.perspectives(code), expires_at)
+            await pipe.execute()
+
+    @redis_errors
+    async def perspective_of(self, code: str, participant: str) -> int | None:
+        value = await self.redis.hget(self.keys.perspectives(code), participant)
+        return int(value) if value else None
+
+    @redis_errors
+    async def read_vote(self, code: str, proposition: str, round_: int, participant: str) -> str | None:
+        """A participant's choice in a round, or None."""
+        stored = await self.redis.hget(self.keys.votes(code, proposition), f"{round_}:{participant}")
+        return choice_of(stored) if stored else None
+
+    @redis_errors
+    async def stored_choices(self, code: str, proposition: str, round_: int) -> dict[str, str]:
+        """Every participant's choice in a round (for results and checks, not the hot path)."""
+        prefix = f"{round_}:"
+        raw = await self.redis.hgetall(self.keys.votes(code, proposition))
+        return {field[len(prefix):]: choice_of(vote) for field, vote in raw.items() if field.startswith(prefix)}
