@@ -8,16 +8,15 @@ import re
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Phone, create_event
-from .test_browser_moderator import Console
+from ..support.clients import Phone, create_event
+from .pages import Console
 
 pytestmark = pytest.mark.browser
 
 BURST = 125  # more than 120 new identities from one address within a minute
 
 
-async def test_identity_burst_shows_a_warning_in_the_console(server, browser):  # noqa: F811
+async def test_identity_burst_shows_a_warning_in_the_console(server, browser):
     """No warning in a normal hall; after 125 fresh identities from one address the console says how many
     a minute and that votes may be stuffed, as a warning (not an error alert)."""
     event = await create_event(server.url)

@@ -2,43 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, Phone, create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
+from .pages import XSS, open_page
 
 pytestmark = pytest.mark.browser
 
-PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onload=alert(1)>',
-       "javascript:alert(1)", "{{7*7}}"]
-
-
-async def create_event_with_perspectives(base_url: str, min_group: int = 1, premoderation: bool = True) -> dict:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": "Perspectievendebat",
-                                         "propositions": ["Stelling een", "Stelling twee"],
-                                         "allow_neutral": True, "language": "nl", "perspectives": PERSPECTIVES,
-                                         "min_group": min_group, "premoderation": premoderation})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-
-async def open_phone(browser, url: str):  # noqa: F811
-    context = await browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True)
-    page = await context.new_page()
-    dialogs: list[str] = []
-
-    async def dismiss(dialog):
-        dialogs.append(dialog.message)
-        await dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    await page.goto(url)
-    return context, page, dialogs
+PHONE = (360, 640)
 
 
 def question(page, text: str):
@@ -46,14 +17,14 @@ def question(page, text: str):
     return page.locator("#q-list > li").filter(has=page.locator(".q-text").get_by_text(text, exact=True))
 
 
-async def test_question_is_asked_approved_and_upvoted(server, browser):  # noqa: F811
+async def test_question_is_asked_approved_and_upvoted(server, browser):
     """A question typed on one phone waits for approval, appears on another phone once approved,
     and an upvote there shows 1 on both phones."""
     event = await create_event(server.url, premoderation=True)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
 
-    asker_context, asker, asker_dialogs = await open_phone(browser, f"{server.url}/e/{code}")
+    asker_context, asker, asker_dialogs = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
     await asker.get_by_role("tab", name="Vragen").tap()
     text = "Hoe verdelen we de rollen tussen gemeente en zorgaanbieders?"
     await asker.get_by_label("Uw vraag").fill(text)
@@ -71,7 +42,7 @@ async def test_question_is_asked_approved_and_upvoted(server, browser):  # noqa:
     await moderator.command("question", question=item["id"], action="approve")
     await mine.get_by_text("Wacht op goedkeuring").wait_for(state="detached")
 
-    other_context, other, other_dialogs = await open_phone(browser, f"{server.url}/e/{code}")
+    other_context, other, other_dialogs = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
     await other.get_by_role("tab", name="Vragen").tap()
     listed = question(other, text)
     await listed.wait_for()
@@ -89,12 +60,12 @@ async def test_question_is_asked_approved_and_upvoted(server, browser):  # noqa:
     await moderator.close()
 
 
-async def test_hostile_questions_and_names_show_as_literal_text(server, browser):  # noqa: F811
+async def test_hostile_questions_and_names_show_as_literal_text(server, browser):
     """Markup, script URLs and template syntax in questions and names (typed in the form and sent by
     other phones) appear on the phone exactly as typed, and nothing runs."""
     event = await create_event(server.url, premoderation=False)
     code = event["code"]
-    page_context, page, dialogs = await open_phone(browser, f"{server.url}/e/{code}")
+    page_context, page, dialogs = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
     await page.get_by_role("tab", name="Vragen").tap()
 
     # The first payload through the form itself; the others from phones over the WebSocket
@@ -121,16 +92,16 @@ async def test_hostile_questions_and_names_show_as_literal_text(server, browser)
     await page_context.close()
 
 
-async def test_perspective_prompt_choice_counts_in_its_group(server, browser):  # noqa: F811
+async def test_perspective_prompt_choice_counts_in_its_group(server, browser):
     """On joining, the phone asks for a perspective; the chosen one is stored with the participant, so the
     moderator's split counts the phone's vote in that group and a question "to" another perspective carries both."""
-    event = await create_event_with_perspectives(server.url, min_group=1)
+    event = await create_event(server.url, title="Perspectievendebat", perspectives=PERSPECTIVES, min_group=1)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
     await moderator.command("goto", proposition="p1")
     await moderator.command("open")
 
-    context, page, dialogs = await open_phone(browser, f"{server.url}/e/{code}")
+    context, page, dialogs = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
     prompt = page.get_by_role("region", name="Vanuit welk perspectief stemt u?")
     await prompt.wait_for()
     await prompt.get_by_role("button", name="Gemeente").tap()
@@ -170,11 +141,11 @@ async def test_perspective_prompt_choice_counts_in_its_group(server, browser):  
     await moderator.close()
 
 
-async def test_skipping_the_perspective_prompt_is_remembered(server, browser):  # noqa: F811
+async def test_skipping_the_perspective_prompt_is_remembered(server, browser):
     """"Sla over" hides the prompt for good on this phone: after a reload it does not come back."""
-    event = await create_event_with_perspectives(server.url)
+    event = await create_event(server.url, title="Perspectievendebat", perspectives=PERSPECTIVES, min_group=1)
     code = event["code"]
-    context, page, _ = await open_phone(browser, f"{server.url}/e/{code}")
+    context, page, _ = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
     prompt = page.get_by_role("region", name="Vanuit welk perspectief stemt u?")
     await prompt.get_by_role("button", name="Sla over").tap()
     await prompt.wait_for(state="hidden")

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
-import struct
-import zlib
 from collections import Counter
 
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .conftest import ADMIN_PASSWORD
+from ..support.servers import ADMIN_PASSWORD
+
+from .pages import png
 
 pytestmark = pytest.mark.browser
 
@@ -27,15 +26,6 @@ CHANGES = {0: "disagree", 1: "neutral", 9: "neutral"}
 ACCENT = "#c0392b"
 
 
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A small, valid PNG of one colour (a stand-in for the organiser's logo)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 async def logo_shows(page) -> bool:
     return await page.locator("img.event-logo").evaluate("img => img.complete && img.naturalWidth > 0")
 
@@ -44,7 +34,7 @@ async def accent_of(page) -> str:
     return await page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()")
 
 
-async def join_by_code(browser, url: str, code: str):  # noqa: F811
+async def join_by_code(browser, url: str, code: str):
     """A phone opens the start page, types the code and taps Deelnemen."""
     context = await browser.new_context(viewport={"width": 360, "height": 640}, has_touch=True, is_mobile=True)
     page = await context.new_page()
@@ -65,7 +55,7 @@ async def tap_vote(page, choice: str) -> None:
     await expect(page.locator("#status")).to_have_text("Uw stem is ontvangen ✓")
 
 
-async def test_the_whole_evening_with_twenty_phones(server, browser):  # noqa: F811
+async def test_the_whole_evening_with_twenty_phones(server, browser):
     """Organiser → form with colour and logo; moderator → keyboard and buttons; twenty phones join by code,
     vote by tapping, three change their vote; the projector counts 20 while hidden and then shows exactly
     the expected bars; the console's live counts match; proposition 2 reaches the phones."""

@@ -3,17 +3,13 @@ language a participant chose."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, Phone, create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
 
 pytestmark = pytest.mark.browser
 
-PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
 LONG = ("Gemeenten moeten praktijkonderzoek vaker als kritische vriend gebruiken, ook als de uitkomsten "
         "ongemakkelijk zijn voor het eigen beleid en de wethouder.")
 PHONE = {"viewport": {"width": 360, "height": 640}, "has_touch": True, "is_mobile": True}
@@ -38,16 +34,9 @@ OVERFLOW = """() => {
 }"""
 
 
-async def create_with_perspectives(base_url: str, propositions=(LONG, "Stelling twee"), min_group: int = 1,
-                                   language: str = "nl") -> dict:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": "Jubileumdebat Werkplaatsen Sociaal Domein: zitten we nog op de "
-                                                  "juiste koers?", "propositions": list(propositions),
-                                         "allow_neutral": True, "language": language, "perspectives": PERSPECTIVES,
-                                         "min_group": min_group, "premoderation": False})
-        assert response.status_code == 201, response.text
-        return response.json()
+def create_with_perspectives(base_url: str, propositions=(LONG, "Stelling twee")):
+    return create_event(base_url, propositions, perspectives=PERSPECTIVES, min_group=1, premoderation=False,
+                        title="Jubileumdebat Werkplaatsen Sociaal Domein: zitten we nog op de juiste koers?")
 
 
 # The start of the proposition is not hidden under the vote buttons pinned to the bottom.
@@ -78,7 +67,7 @@ async def check_phone_layout(page, state: str, problems: dict) -> None:
         problems[f"{state}: the proposition is hidden under the vote buttons"] = True
 
 
-async def test_every_phone_state_fits_a_small_phone_with_big_enough_buttons(server, browser):  # noqa: F811
+async def test_every_phone_state_fits_a_small_phone_with_big_enough_buttons(server, browser):
     """At 360x640 the phone page never scrolls sideways, every button is at least 48 x 48 px and the pinned
     vote buttons leave the proposition readable: the perspective prompt, the lobby, an open long proposition,
     revealed results with the split, the questions tab; in Dutch and in English."""
@@ -151,7 +140,7 @@ async def zoom_text(page) -> None:
     await page.evaluate("document.documentElement.style.fontSize = '200%'")
 
 
-async def test_text_at_200_percent_still_fits(server, browser):  # noqa: F811
+async def test_text_at_200_percent_still_fits(server, browser):
     """With text at 200 % nothing scrolls sideways on the phone page (360 and 720 wide, open and revealed)
     or in the console (laptop and phone), the vote buttons no longer hide the proposition, and every vote
     button stays whole: inside the screen, its label not clipped, nothing on top of it."""
@@ -218,7 +207,7 @@ async def test_text_at_200_percent_still_fits(server, browser):  # noqa: F811
     await moderator.close()
 
 
-async def test_reduced_motion_means_no_moving_bars(server, browser):  # noqa: F811
+async def test_reduced_motion_means_no_moving_bars(server, browser):
     """With prefers-reduced-motion the projector's bars appear at their size at once: no transition."""
     event = await create_event(server.url)
     code = event["code"]
@@ -252,7 +241,7 @@ async def test_reduced_motion_means_no_moving_bars(server, browser):  # noqa: F8
     await moderator.close()
 
 
-async def test_numbers_follow_the_language(server, browser):  # noqa: F811
+async def test_numbers_follow_the_language(server, browser):
     """The same revealed result reads "1.214 stemmen" in Dutch and "1,214 votes" in English on the projector,
     and the console's equal-weight shares carry a decimal comma in Dutch and a point in English."""
     event = await create_with_perspectives(server.url, propositions=("Stelling een", "Stelling twee"))
@@ -291,7 +280,7 @@ async def test_numbers_follow_the_language(server, browser):  # noqa: F811
     await moderator.close()
 
 
-async def test_the_chosen_language_is_remembered(server, browser):  # noqa: F811
+async def test_the_chosen_language_is_remembered(server, browser):
     """Tapping "English" on the start page switches it, and the debate page opened afterwards (without
     ?lang) is in English too, although the debate's own language is Dutch."""
     event = await create_event(server.url)

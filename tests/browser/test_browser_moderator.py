@@ -5,69 +5,16 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Phone, Screen, create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import PERSPECTIVES, Phone, Screen, create_event
+from .pages import XSS, Console
 
 pytestmark = pytest.mark.browser
 
-PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onload=alert(1)>',
-       "javascript:alert(1)", "{{7*7}}"]
 
-
-async def create_event_with_perspectives(base_url: str, title: str = "Perspectievendebat",
-                                         propositions=("Stelling een", "Stelling twee"), min_group: int = 1) -> dict:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": title, "propositions": list(propositions), "allow_neutral": True,
-                                         "language": "nl", "perspectives": PERSPECTIVES, "min_group": min_group,
-                                         "premoderation": True})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-
-class Console:
-    """The console page, signed in through the moderator link; dialogs are recorded and answered
-    with `self.answer` (True: OK, False: Cancel)."""
-
-    def __init__(self, context, page):
-        self.context = context
-        self.page = page
-        self.dialogs: list[str] = []
-        self.answer = True
-
-    @classmethod
-    async def open(cls, browser, event: dict, width: int = 1280, height: int = 900, **options):  # noqa: F811
-        context = await browser.new_context(viewport={"width": width, "height": height}, **options)
-        console = cls(context, await context.new_page())
-        console.page.on("dialog", console._on_dialog)
-        await console.page.goto(event["urls"]["moderator"])
-        await expect(console.page.locator("#conn-status")).to_have_text("Verbonden")
-        # the first snapshot has arrived: the controls are live (in the lobby, Volgende is the way in)
-        await expect(console.page.get_by_role("button", name="Volgende")).to_have_attribute("aria-disabled", "false")
-        return console
-
-    async def _on_dialog(self, dialog):
-        self.dialogs.append(dialog.message)
-        if self.answer:
-            await dialog.accept()
-        else:
-            await dialog.dismiss()
-
-    def question(self, text: str):
-        """The console's list item of the question with exactly this text."""
-        return self.page.locator("#q-list > li").filter(has=self.page.locator(".mq-text").get_by_text(text, exact=True))
-
-    async def close(self):
-        await self.context.close()
-
-
-async def test_keyboard_opens_the_proposition_on_the_phones(server, browser):  # noqa: F811
+async def test_keyboard_opens_the_proposition_on_the_phones(server, browser):
     """ArrowRight shows the first proposition and Space opens voting: a phone sees it open, votes,
     and the console counts the vote; ArrowRight again moves on and closes the first one."""
     event = await create_event(server.url)
@@ -99,7 +46,7 @@ async def test_keyboard_opens_the_proposition_on_the_phones(server, browser):  #
     await console.close()
 
 
-async def test_question_waits_in_the_console_and_approval_reaches_the_phones(server, browser):  # noqa: F811
+async def test_question_waits_in_the_console_and_approval_reaches_the_phones(server, browser):
     """A phone's question appears in the console's waiting list with the waiting count in the header;
     clicking Goedkeuren makes it visible on the phones and moves it to the Zichtbaar tab."""
     event = await create_event(server.url, premoderation=True)
@@ -145,7 +92,7 @@ async def test_question_waits_in_the_console_and_approval_reaches_the_phones(ser
     await console.close()
 
 
-async def test_hostile_questions_names_and_titles_show_as_literal_text(server, browser):  # noqa: F811
+async def test_hostile_questions_names_and_titles_show_as_literal_text(server, browser):
     """Markup, script URLs and template syntax in the event title, a proposition, questions and names
     appear in the console exactly as typed, and nothing runs."""
     event = await create_event(server.url, title=XSS[1] + XSS[4], propositions=(XSS[2] + " " + XSS[0], "Twee"))
@@ -175,7 +122,7 @@ async def test_hostile_questions_names_and_titles_show_as_literal_text(server, b
     await console.close()
 
 
-async def test_round_two_after_confirmation_reaches_the_projector(server, browser):  # noqa: F811
+async def test_round_two_after_confirmation_reaches_the_projector(server, browser):
     """"Opnieuw stemmen (ronde 2)" asks for confirmation: Cancel changes nothing, OK opens round 2
     with the results hidden, which the projector receives and the console shows."""
     event = await create_event(server.url)
@@ -219,10 +166,10 @@ async def test_round_two_after_confirmation_reaches_the_projector(server, browse
     await console.close()
 
 
-async def test_projector_switch_settings_countdown_and_hand_count(server, browser):  # noqa: F811
+async def test_projector_switch_settings_countdown_and_hand_count(server, browser):
     """Q puts the question wall on the projector, the premoderation and wall-order switches reach every
     phone, a countdown shows on the projector, and a show of hands counts in the split by perspective."""
-    event = await create_event_with_perspectives(server.url, min_group=1)
+    event = await create_event(server.url, title="Perspectievendebat", perspectives=PERSPECTIVES, min_group=1)
     screen = await Screen(server.ws_url, event["code"]).connect()
     phone = await Phone(server.ws_url, event["code"]).connect()
     console = await Console.open(browser, event)
@@ -272,10 +219,10 @@ async def test_projector_switch_settings_countdown_and_hand_count(server, browse
     await console.close()
 
 
-async def test_console_works_as_a_remote_on_a_phone(server, browser):  # noqa: F811
+async def test_console_works_as_a_remote_on_a_phone(server, browser):
     """On a phone-sized screen the console fits the width, its buttons are at least 48 px high,
     and tapping Volgende and Stemmen openen drives the debate."""
-    event = await create_event_with_perspectives(server.url)
+    event = await create_event(server.url, title="Perspectievendebat", perspectives=PERSPECTIVES, min_group=1)
     phone = await Phone(server.ws_url, event["code"]).connect()
     console = await Console.open(browser, event, width=360, height=740, is_mobile=True, has_touch=True)
     page = console.page
@@ -296,7 +243,7 @@ async def test_console_works_as_a_remote_on_a_phone(server, browser):  # noqa: F
     await console.close()
 
 
-async def test_logout_asks_first_and_then_signs_out(server, browser):  # noqa: F811
+async def test_logout_asks_first_and_then_signs_out(server, browser):
     """Uitloggen asks for confirmation: Cancel keeps the console, OK signs out and shows the sign-in form."""
     event = await create_event(server.url)
     console = await Console.open(browser, event)

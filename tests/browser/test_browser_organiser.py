@@ -9,14 +9,13 @@ import json
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .conftest import ADMIN_PASSWORD
-from .test_browser_evening import png
+from ..support.servers import ADMIN_PASSWORD
+from .pages import png
 
 pytestmark = pytest.mark.browser
 
 
-async def open_form(browser):  # noqa: F811
+async def open_form(browser):
     context = await browser.new_context(viewport={"width": 1100, "height": 900})
     page = await context.new_page()
     await page.goto("about:blank")
@@ -29,7 +28,7 @@ async def fill_basics(page) -> None:
     await page.get_by_label("Beheerderswachtwoord").fill(ADMIN_PASSWORD)
 
 
-async def test_colour_is_sent_only_when_chosen_and_logo_errors_show(server, browser):  # noqa: F811
+async def test_colour_is_sent_only_when_chosen_and_logo_errors_show(server, browser):
     """The colour picker is off until "Eigen kleur gebruiken" is ticked; a file that is no image comes back
     with the server's error at the logo field (the colour kept), a logo over 256 KB is stopped before it is
     sent, and a bad colour comes back with its error at the colour field."""
@@ -70,7 +69,7 @@ async def test_colour_is_sent_only_when_chosen_and_logo_errors_show(server, brow
     await context.close()
 
 
-async def test_import_fills_colour_and_logo_and_creates_the_event(server, browser):  # noqa: F811
+async def test_import_fills_colour_and_logo_and_creates_the_event(server, browser):
     """A definition file with an accent colour and a logo fills the picker and the logo field; creating
     the debate then gives it that colour and that logo."""
     logo = png(60, 20, (200, 30, 30))

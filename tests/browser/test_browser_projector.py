@@ -4,50 +4,19 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, Phone, create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
+from .pages import XSS, open_page
 
 pytestmark = pytest.mark.browser
-
-PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
-XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onload=alert(1)>',
-       "javascript:alert(1)", "{{7*7}}"]
-
-
-async def create_event_with_perspectives(base_url: str, min_group: int) -> dict:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": "Perspectievendebat",
-                                         "propositions": ["Stelling een", "Stelling twee"],
-                                         "allow_neutral": True, "language": "nl", "perspectives": PERSPECTIVES,
-                                         "min_group": min_group})
-        assert response.status_code == 201, response.text
-        return response.json()
-
-
-async def open_screen(browser, url: str, width: int = 1920, height: int = 1080):  # noqa: F811
-    context = await browser.new_context(viewport={"width": width, "height": height})
-    page = await context.new_page()
-    dialogs: list[str] = []
-
-    async def dismiss(dialog):
-        dialogs.append(dialog.message)
-        await dialog.dismiss()
-
-    page.on("dialog", dismiss)
-    await page.goto(url)
-    return context, page, dialogs
 
 
 async def font_px(locator) -> float:
     return await locator.evaluate("node => parseFloat(getComputedStyle(node).fontSize)")
 
 
-async def test_question_wall_with_pinned_question_and_hostile_text(server, browser):  # noqa: F811
+async def test_question_wall_with_pinned_question_and_hostile_text(server, browser):
     """When the moderator switches the projector to questions, the wall lists the questions by votes with
     hostile text shown literally, a pinned question appears in large type on top, and the join code stays."""
     event = await create_event(server.url, premoderation=False)
@@ -60,7 +29,7 @@ async def test_question_wall_with_pinned_question_and_hostile_text(server, brows
         ids.append(reply["question"])
     assert (await phones[0].upvote(ids[4]))["votes"] == 1  # "{{7*7}}" gets the most votes
 
-    context, screen, dialogs = await open_screen(browser, f"{server.url}/screen/{code}")
+    context, screen, dialogs = await open_page(browser, f"{server.url}/screen/{code}", (1920, 1080))
     await screen.get_by_text("Wachten op de eerste stelling").wait_for()
     await moderator.command("screen", show="questions")
     wall = screen.get_by_test_id("wall")
@@ -92,10 +61,10 @@ async def test_question_wall_with_pinned_question_and_hostile_text(server, brows
     await moderator.close()
 
 
-async def test_revealed_results_show_split_marker_and_withheld_group(server, browser):  # noqa: F811
+async def test_revealed_results_show_split_marker_and_withheld_group(server, browser):
     """Revealed results on the projector show the split per perspective, the "Verdeeld" marker and the
     equal-weight line; a group under the minimum shows "te weinig stemmen" and no figures."""
-    event = await create_event_with_perspectives(server.url, min_group=2)
+    event = await create_event(server.url, title="Perspectievendebat", perspectives=PERSPECTIVES, min_group=2)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
     await moderator.command("goto", proposition="p1")
@@ -108,7 +77,7 @@ async def test_revealed_results_show_split_marker_and_withheld_group(server, bro
         assert (await phone.vote("p1", choice))["type"] == "ack"
         phones.append(phone)
 
-    context, screen, dialogs = await open_screen(browser, f"{server.url}/screen/{code}", 1280, 720)
+    context, screen, dialogs = await open_page(browser, f"{server.url}/screen/{code}", (1280, 720))
     await screen.get_by_test_id("voters").filter(has_text="5 stemmen").wait_for()
     assert not await screen.get_by_test_id("split").is_visible()  # nothing before the reveal
     await moderator.command("close")
@@ -143,7 +112,7 @@ async def test_revealed_results_show_split_marker_and_withheld_group(server, bro
     await moderator.close()
 
 
-async def test_countdown_round_two_and_theme(server, browser):  # noqa: F811
+async def test_countdown_round_two_and_theme(server, browser):
     """A countdown shows big on the projector, round 2 is marked, and T switches to the light theme,
     which the projector remembers after a reload."""
     event = await create_event(server.url)
@@ -155,7 +124,7 @@ async def test_countdown_round_two_and_theme(server, browser):  # noqa: F811
     await moderator.command("open", round=2)
     await moderator.command("countdown", seconds=90, close=True)
 
-    context, screen, _ = await open_screen(browser, f"{server.url}/screen/{code}", 1280, 720)
+    context, screen, _ = await open_page(browser, f"{server.url}/screen/{code}", (1280, 720))
     countdown = screen.get_by_test_id("countdown")
     await countdown.filter(has_text=re.compile(r"^1:(2\d|30)$")).wait_for()
     assert await font_px(countdown) >= 40

@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, create_event
-from .processes import LiveProcess
+from bench.servers import LiveProcess
+
+from ..support.clients import Moderator, create_event
 
 pytestmark = pytest.mark.browser
 
 
-async def test_vote_tapped_while_the_server_is_down_is_delivered_once(tmp_path, browser):  # noqa: F811
+async def test_vote_tapped_while_the_server_is_down_is_delivered_once(tmp_path, browser):
     """Stop the server under an open phone page, tap Eens: the phone says it is offline and queues the vote;
     once the server is back on the same address the vote is delivered, counted once, and the phone confirms it."""
     app = await LiveProcess(tmp_path / "data").start()

@@ -9,24 +9,12 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, Phone, create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
+from ..support.servers import ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
 PDF_PAGE = re.compile(rb"/Type\s*/Page[^s]")
-
-
-async def create_event_with_perspectives(base_url: str, min_group: int) -> dict:
-    async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": "Rapportdebat", "propositions": ["Stelling een", "Stelling twee"],
-                                         "allow_neutral": True, "language": "nl", "perspectives": PERSPECTIVES,
-                                         "min_group": min_group, "premoderation": True})
-        assert response.status_code == 201, response.text
-        return response.json()
 
 
 async def phones_with(ws_url: str, code: str, perspective: str, count: int) -> list[Phone]:
@@ -44,7 +32,7 @@ async def vote_all(phones, proposition: str, choices) -> None:
         assert reply["type"] == "ack", reply
 
 
-async def open_report(browser, event: dict):  # noqa: F811
+async def open_report(browser, event: dict):
     """The report as the signed-in moderator sees it (signed in through the moderator link)."""
     context = await browser.new_context(viewport={"width": 1100, "height": 900})
     page = await context.new_page()
@@ -61,11 +49,11 @@ def pdf_pages(pdf: bytes) -> int:
     return len(PDF_PAGE.findall(pdf))
 
 
-async def test_report_shows_two_rounds_by_perspective_and_prints_a_page_per_proposition(server, browser):  # noqa: F811
+async def test_report_shows_two_rounds_by_perspective_and_prints_a_page_per_proposition(server, browser):
     """After two rounds on the first proposition, a show of hands on the second and an approved question,
     the report shows both rounds, the shift, who moved, the withheld small group, the manual count and
     the question; its A4 PDF has a page per proposition plus one for the questions."""
-    event = await create_event_with_perspectives(server.url, min_group=3)
+    event = await create_event(server.url, title="Rapportdebat", perspectives=PERSPECTIVES, min_group=3)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
     gemeente = await phones_with(server.ws_url, code, "Gemeente", 4)
@@ -133,7 +121,7 @@ async def test_report_shows_two_rounds_by_perspective_and_prints_a_page_per_prop
     await context.close()
 
 
-async def test_report_without_questions_prints_exactly_one_page_per_proposition(server, browser):  # noqa: F811
+async def test_report_without_questions_prints_exactly_one_page_per_proposition(server, browser):
     """Three propositions, one with votes and none with questions: the PDF has exactly three A4 pages,
     and a proposition nobody voted on shows zero voters."""
     event = await create_event(server.url, propositions=("Eerste stelling", "Tweede stelling", "Derde stelling " * 30))
@@ -157,7 +145,7 @@ async def test_report_without_questions_prints_exactly_one_page_per_proposition(
     await context.close()
 
 
-async def test_organiser_signs_in_opens_a_report_and_deletes_after_confirming(server, browser):  # noqa: F811
+async def test_organiser_signs_in_opens_a_report_and_deletes_after_confirming(server, browser):
     """On /events the organiser signs in with the admin password, sees the debate with its links,
     opens its report, and deletes it only after the second, confirming button."""
     event = await create_event(server.url, title="Op te ruimen debat")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, create_event
+from ..support.clients import Moderator, create_event
 
 pytestmark = pytest.mark.browser
 
 
-async def test_tap_agree_and_the_projector_shows_one_vote(server, browser):  # noqa: F811
+async def test_tap_agree_and_the_projector_shows_one_vote(server, browser):
     """Open the audience page, tap Eens: the phone confirms and the projector page shows one vote."""
     event = await create_event(server.url)
     code = event["code"]

@@ -22,6 +22,9 @@ import websockets
 from itsdangerous import URLSafeSerializer
 from websockets.asyncio.client import connect
 
+from bench.procfs import alive, children_of, cmdline
+from bench.wsclient import CLOSE, WebSocket
+from bench.wsclient import frame as client_frame
 from live.embedded_redis import EmbeddedRedis
 
 _vote_ids = itertools.count(1)
@@ -401,49 +404,6 @@ def describe(phones: list[PhoneScript], screens: Iterable = ()) -> str:
 
 # --- processes ---------------------------------------------------------------------------
 
-def children_of(pid: int) -> list[int]:
-    """Direct children of a process, from /proc (no psutil)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # the command name may contain spaces and parentheses: the ppid follows the last ')'
-        fields = stat[stat.rindex(")") + 2:].split()
-        if int(fields[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return state[state.rindex(")") + 2] != "Z"
-
-
 async def redis_pid(url: str) -> int | None:
     client = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     try:
@@ -594,90 +554,20 @@ def established_to(port: int) -> int:
 
 # --- a phone as a bare asyncio Protocol, for thousands of phones in one process ------------
 
-_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+class _Link(WebSocket):
+    """One connection of a RawPhone: bench's raw WebSocket, its messages handed to the phone."""
 
+    def __init__(self, phone: "RawPhone", host: str, path: str):
+        super().__init__(host, path)
+        self.phone = phone
 
-def _masked_text(payload: bytes) -> bytes:
-    """One final, masked client text frame (RFC 6455 section 5.3)."""
-    import struct
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", 0x81, 0x80 | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", 0x81, 0xFE, n)
-    else:
-        head = struct.pack("!BBQ", 0x81, 0xFF, n)
-    mask = os.urandom(4)
-    key = (mask * (n // 4 + 1))[:n]
-    masked = (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
-    return head + mask + masked
-
-
-def _masked(opcode: int, payload: bytes) -> bytes:
-    frame = bytearray(_masked_text(payload))
-    frame[0] = 0x80 | opcode
-    return bytes(frame)
-
-
-class _Link(asyncio.Protocol):
-    """One connection of a RawPhone: the upgrade by hand, then frames parsed from the buffer."""
-
-    def __init__(self, phone: "RawPhone", request: bytes, key: bytes):
-        self.phone, self.request, self.key = phone, request, key
-        self.transport: asyncio.Transport | None = None
-        self.buffer = bytearray()
-        self.upgraded = False
-        self.close_code: int | None = None
-
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        transport.write(self.request)
-
-    def data_received(self, data: bytes) -> None:
-        self.buffer += data
-        if not self.upgraded:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return
-            head = bytes(self.buffer[:end]).decode("latin-1")
-            del self.buffer[:end + 4]
-            import base64
-            import hashlib
-            accept = base64.b64encode(hashlib.sha1(self.key + _GUID).digest()).decode()
-            if not head.startswith("HTTP/1.1 101") or accept not in head:
-                self.transport.close()
-                return
-            self.upgraded = True
-        buf, pos, size = self.buffer, 0, len(self.buffer)
-        while size - pos >= 2:
-            b0, b1 = buf[pos], buf[pos + 1]
-            length, head_size = b1 & 0x7F, 2
-            if length == 126:
-                if size - pos < 4:
-                    break
-                length, head_size = int.from_bytes(buf[pos + 2:pos + 4], "big"), 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length, head_size = int.from_bytes(buf[pos + 2:pos + 10], "big"), 10
-            end = pos + head_size + length
-            if end > size:
-                break
-            payload = bytes(buf[pos + head_size:end])
-            pos = end
-            opcode = b0 & 0x0F
-            if opcode == 0x9:  # ping
-                self.transport.write(_masked(0xA, payload))
-            elif opcode == 0x8:  # close
-                self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
-                if not self.transport.is_closing():
-                    self.transport.write(_masked(0x8, payload[:2]))
-                    self.transport.close()
-            elif opcode == 0x1:  # the server sends small, unfragmented text frames
-                self.phone._receive(self, json.loads(payload))
-        del buf[:pos]
+    def on_message(self, payload: bytes) -> None:  # the server sends small text frames
+        self.phone._receive(self, json.loads(payload))
 
     def connection_lost(self, exc) -> None:
+        super().connection_lost(exc)
+        if self.opened.done() and not self.opened.cancelled():
+            self.opened.exception()  # retrieved: a failed connect is reported by `RawPhone.connect`
         self.phone._lost(self)
 
 
@@ -708,15 +598,11 @@ class RawPhone:
         return link if link is not None and link.upgraded and not link.transport.is_closing() else None
 
     async def connect(self, timeout: float = 30.0) -> "RawPhone":
-        import base64
         loop = asyncio.get_running_loop()
-        key = base64.b64encode(os.urandom(16))
         path = f"/ws/{self.code}/audience" + (f"?participant={self.token}" if self.token else "")
-        request = (f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
-                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key.decode()}\r\nSec-WebSocket-Version: 13\r\n\r\n")
         self._online = loop.create_future()
         _, link = await asyncio.wait_for(
-            loop.create_connection(lambda: _Link(self, request.encode(), key), self.host, self.port), timeout)
+            loop.create_connection(lambda: _Link(self, f"{self.host}:{self.port}", path), self.host, self.port), timeout)
         self.link = link
         await asyncio.wait_for(asyncio.shield(self._online), timeout)
         return self
@@ -764,8 +650,8 @@ class RawPhone:
     @staticmethod
     def _send(link: _Link, proposition: str, entry: dict) -> None:
         if link.transport is not None and not link.transport.is_closing():
-            link.transport.write(_masked_text(json.dumps(
-                {"type": "vote", "proposition": proposition, "choice": entry["choice"], "id": entry["id"]}).encode()))
+            link.send(json.dumps(
+                {"type": "vote", "proposition": proposition, "choice": entry["choice"], "id": entry["id"]}).encode())
 
     def vote(self, proposition: str, choice: str) -> None:
         entry = {"id": f"v{next(_vote_ids)}", "choice": choice}
@@ -786,18 +672,11 @@ class RawPhone:
 
     def drop(self) -> None:
         """Lose the line with a reset (no close frame, no TIME_WAIT left here)."""
-        import socket
-        import struct
-        link = self.link
-        if link is None or link.transport is None or link.transport.is_closing():
-            return
-        sock = link.transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        link.transport.abort()
+        if self.link is not None:
+            self.link.abort()
 
     async def stop(self) -> None:
         link = self.link
         if link is not None and link.transport is not None and not link.transport.is_closing():
-            link.transport.write(_masked(0x8, (1000).to_bytes(2, "big")))
+            link.transport.write(client_frame(CLOSE, (1000).to_bytes(2, "big")))
             link.transport.close()

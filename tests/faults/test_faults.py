@@ -22,32 +22,18 @@ import websockets
 
 from live.app import create_app
 from live.cli import uvicorn_options
+from bench.procfs import alive, open_fds, rss_kib
+from bench.servers import LiveProcess
 from live.embedded_redis import EmbeddedRedis
 
-from .clients import Moderator, Phone, Screen, create_event
-from .conftest import Server, make_settings
-from .faults import (HealthProbe, RawPhone, RedisView, alive, check_nothing_lost, embedded_url, established_to,
-                     holder_of, kill_if_alive, open_fds, open_non_reader, redis_pid, rss_kib, server_side_inodes,
-                     settle, start_phones, stop_all, until, workers_of)
-from .processes import LiveProcess
+from ..support.clients import Moderator, Phone, Screen, create_event
+from ..support.servers import Server, make_settings
+from .faults import (HealthProbe, RawPhone, RedisView, check_nothing_lost, embedded_url, established_to, holder_of,
+                     open_non_reader, server_side_inodes, settle, start_phones, stop_all, until, workers_of)
 
 pytestmark = pytest.mark.faults
 
 CHOICES = ("agree", "disagree", "neutral")
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    """A Redis of this test alone (faults here kill, pause and starve it)."""
-    server = EmbeddedRedis(tmp_path / "redis")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        if server.process is not None and server.process.poll() is None:
-            server.process.kill()
-            server.process.wait(5)
 
 
 async def status_of(url: str, path: str = "/healthz", timeout: float = 10.0) -> int:
@@ -454,17 +440,6 @@ async def test_close_while_500_votes_in_flight(redis_url):
 
 
 # --- the app as a user runs it ---------------------------------------------------------------
-
-@pytest.fixture
-async def live_apps():
-    """LiveProcess instances started by a test; stopped afterwards, with their embedded Redis."""
-    apps: list[LiveProcess] = []
-    yield apps
-    for app in apps:
-        pid = await redis_pid(embedded_url(app.data_dir))
-        await app.stop()
-        kill_if_alive(pid)
-
 
 def port_of(url: str) -> int:
     return int(url.rsplit(":", 1)[1])

@@ -13,11 +13,8 @@ import os
 import pytest
 
 from bench.loadtest import BareControl, LiveControl, LoadTest, display_delays
-from bench.servers import ADMIN_PASSWORD as BENCH_ADMIN_PASSWORD
-from bench.servers import BareServer, LiveServer
+from bench.servers import ADMIN_PASSWORD, BareServer, LiveServer
 from bench.wsclient import WebSocket, frame
-
-from .conftest import ADMIN_PASSWORD
 
 TIMEOUT = 120  # the whole run; it takes a few seconds on an idle machine
 
@@ -65,7 +62,7 @@ async def test_two_workers_in_their_own_processes():
     server = await LiveServer(workers=2).start()
     try:
         assert len(server.pids["app"]) == 2 and len(server.pids["redis"]) == 1
-        report = await drive(server.url, LiveControl(server.url, BENCH_ADMIN_PASSWORD), server, phones=200)
+        report = await drive(server.url, LiveControl(server.url, ADMIN_PASSWORD), server, phones=200)
     finally:
         await server.stop()
     assert_nothing_lost(report, 200)

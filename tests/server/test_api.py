@@ -7,8 +7,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from .clients import Moderator, Phone, create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import Moderator, Phone, create_event
+from ..support.servers import ADMIN_PASSWORD
 
 
 async def test_healthz_says_redis_is_ok(server):
@@ -110,7 +110,7 @@ async def test_projector_cannot_vote_or_steer(server):
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
     await moderator.command("goto", proposition="p1")
     await moderator.command("open")
-    from .clients import Screen
+    from ..support.clients import Screen
     screen = await Screen(server.ws_url, code).connect()
     for message in ({"type": "vote", "proposition": "p1", "choice": "agree"}, {"type": "close"}, {"type": "reveal"}):
         assert (await screen.request(message))["code"] == "not_allowed"

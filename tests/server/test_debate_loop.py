@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
-from .clients import Moderator, Phone, Screen, create_event
+from ..support.clients import Moderator, Phone, Screen, create_event
 
 
 async def test_whole_loop_with_200_phones(server):

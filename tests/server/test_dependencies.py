@@ -29,7 +29,7 @@ ADVISORIES = {
     "httpx": ("0.23.0", "CVE-2021-41945 URL parsing"),
 }
 
-PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 
 
 def declared() -> dict[str, Requirement]:

@@ -12,8 +12,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from .clients import Moderator, Phone, Screen, create_event
-from .conftest import ADMIN_PASSWORD, Server, make_settings
+from ..support.clients import Moderator, Phone, Screen, create_event
+from ..support.servers import ADMIN_PASSWORD, Server, make_settings
 
 
 async def open_vote(server, **kwargs):

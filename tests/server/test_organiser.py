@@ -10,8 +10,8 @@ import redis.asyncio as redis
 from live import questions
 from live.questions import Question
 
-from .clients import create_event
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import create_event
+from ..support.servers import ADMIN_PASSWORD
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_PASSWORD}"}
 

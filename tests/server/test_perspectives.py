@@ -9,8 +9,8 @@ import random
 
 import httpx
 
-from .clients import Moderator, Phone, Screen
-from .conftest import ADMIN_PASSWORD
+from ..support.clients import Moderator, Phone, Screen
+from ..support.servers import ADMIN_PASSWORD
 
 PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
 CHOICES = ("agree", "disagree", "neutral")

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from .clients import Moderator, Phone, Screen, create_event, question_ids
-from .conftest import Server, make_settings
+from ..support.clients import Moderator, Phone, Screen, create_event, question_ids
+from ..support.servers import Server, make_settings
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import re
 
 import httpx
 
-from .clients import Moderator, Phone, create_event
-from .processes import LiveProcess
+from bench.servers import LiveProcess
+
+from ..support.clients import Moderator, Phone, create_event
 
 
 async def test_restart_keeps_events_and_votes(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from .clients import Moderator, Phone, Screen, create_event
-from .conftest import Server, make_settings
+from ..support.clients import Moderator, Phone, Screen, create_event
+from ..support.servers import Server, make_settings
 
 
 async def test_vote_on_server_a_shows_on_projector_of_server_b(redis_url):

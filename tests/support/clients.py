@@ -10,18 +10,24 @@ import httpx
 import websockets
 from websockets.asyncio.client import connect
 
-from .conftest import ADMIN_PASSWORD
+from .servers import ADMIN_PASSWORD
 
 _ids = itertools.count(1)
 
 
-async def create_event(base_url: str, propositions=("Stelling een", "Stelling twee"), allow_neutral=True,
-                       title="Testdebat", premoderation=True) -> dict:
+PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
+
+
+async def create_event(base_url: str, propositions=("Stelling een", "Stelling twee"), perspectives=(),
+                       min_group: int = 5, allow_neutral=True, title="Testdebat", premoderation=True,
+                       language: str = "nl") -> dict:
+    """A new event through the organiser's API; `min_group` is sent with the perspectives."""
+    body = {"title": title, "propositions": list(propositions), "allow_neutral": allow_neutral, "language": language,
+            "premoderation": premoderation}
+    if perspectives:
+        body.update(perspectives=list(perspectives), min_group=min_group)
     async with httpx.AsyncClient(base_url=base_url) as http:
-        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": title, "propositions": list(propositions),
-                                         "allow_neutral": allow_neutral, "language": "nl",
-                                         "premoderation": premoderation})
+        response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"}, json=body)
         assert response.status_code == 201, response.text
         return response.json()
 

@@ -8,7 +8,7 @@ from babel.messages.extract import extract_from_dir
 
 from live import i18n
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 METHODS = [("live/**.py", "python"), ("templates/**.html", "jinja2")]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "silent": "false"}}
 

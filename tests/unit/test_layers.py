@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "live"
+PACKAGE = Path(__file__).resolve().parents[2] / "live"
 
 FORBIDDEN = {
     "model": {"redis", "starlette", "uvicorn", "live.store", "live.hub", "live.debate"},
