@@ -1,5 +1,5 @@
 """Tools for the fault-injection tests: a phone that behaves like the real phone script,
-the "nothing lost" checks (test plan D), and small process and polling helpers.
+the "nothing lost" checks (docs/test-plan.md, section D), and small process and polling helpers.
 
 Everything here talks to real servers over loopback and is bounded in time.
 """
@@ -313,7 +313,7 @@ async def check_nothing_lost(view: RedisView, phones: list[PhoneScript], *, prop
                              screens: Iterable = (), closed_votes: dict[str, str] | None = None,
                              close_acked_at: float | None = None, converge: float = 8.0,
                              allow_unacked_stored: bool = False) -> dict[str, str]:
-    """The checks of test plan D, after a fault has healed. Returns the stored votes.
+    """The checks of docs/test-plan.md, section D, after a fault has healed. Returns the stored votes.
 
     Each phone votes at most once per proposition in these tests, so "the latest
     acknowledged vote" of a phone is well defined.

@@ -1,4 +1,4 @@
-"""Faults (test plan B), each followed by the "nothing lost" checks (test plan D).
+"""Faults (docs/test-plan.md, section B), each followed by the "nothing lost" checks (section D).
 
 Real Redis servers, real uvicorn servers, real WebSocket phones on loopback. Phones behave
 like the phone script: an unacknowledged vote is resent with the same id after a

@@ -1,4 +1,4 @@
-"""Known-vulnerable dependency versions fail the build (test plan C15).
+"""Known-vulnerable dependency versions fail the build (docs/test-plan.md, C15).
 
 The package registry reachable here does not serve the vulnerability data that pip-audit
 needs, so the advisories that concern this app's dependencies are listed below and both

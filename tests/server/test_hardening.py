@@ -1,4 +1,4 @@
-"""Bad input and attacks (../shared/test-plan.md, sections A and C): a clear error for the
+"""Bad input and attacks (docs/test-plan.md, sections A and C): a clear error for the
 sender, state unchanged, everyone else unaffected."""
 
 from __future__ import annotations

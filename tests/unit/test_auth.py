@@ -1,5 +1,5 @@
 """Who is who, without a server: signed participant, moderator, organiser and CSRF tokens
-round-trip, forged or edited ones are refused, and Origin checks (docs/test-plan.md C4, C5, C11)."""
+round-trip, forged or edited ones are refused, and Origin checks (docs/test-plan.md, C4, C5, C11)."""
 
 from __future__ import annotations
 

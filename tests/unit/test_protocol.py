@@ -1,5 +1,5 @@
 """`protocol.parse` without a server: every refused frame gets its typed error code
-(docs/test-plan.md A7-A13), and a good frame becomes its command."""
+(docs/test-plan.md, A7-A13), and a good frame becomes its command."""
 
 from __future__ import annotations
 
