@@ -1,4 +1,5 @@
-"""Real Chromium (Debian's package) driven by Playwright; no browser download."""
+"""The `browser` fixture: real Chromium (Debian's package) driven by Playwright; no browser download.
+Helpers for the tests (open_page, the console, test data) are in pages.py."""
 
 from __future__ import annotations
 
@@ -6,6 +7,11 @@ import shutil
 
 import pytest
 import pytest_asyncio
+from playwright.async_api import expect
+
+# Assertions wait for their condition up to 15 s (Playwright's default is 5): a busy machine
+# is slower, not failing.
+expect.set_options(timeout=15_000)
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -92,10 +92,14 @@ async def test_moving_on_closes_the_open_proposition(server):
     assert (await phone.vote("p1", "agree"))["type"] == "ack"
     await moderator.command("goto", proposition="p2")
     assert (await phone.vote("p1", "disagree"))["code"] == "voting_closed"
+    # The phone has seen the move to p2 before the move back: otherwise its newest state could
+    # still be the first, open p1 (states travel through Redis, the ack above does not).
+    await phone.wait_latest("state", lambda m: m["proposition"] and m["proposition"]["id"] == "p2")
     await moderator.command("goto", proposition="p1")
     back = await phone.wait_latest("state", lambda m: m["proposition"] and m["proposition"]["id"] == "p1")
     assert back["phase"] == "closed"
-    tally = await moderator.wait_latest("tally", lambda m: m["proposition"] == "p1")
+    # p1's tallies go out as it opens (nobody has voted) and again after the vote: wait for the vote's.
+    tally = await moderator.wait_latest("tally", lambda m: m["proposition"] == "p1" and m["voters"] == 1)
     assert tally["counts"] == {"agree": 1, "disagree": 0, "neutral": 0}
     for client in (moderator, phone):
         await client.close()

@@ -13,6 +13,7 @@ from websockets.asyncio.client import connect
 from .servers import ADMIN_PASSWORD
 
 _ids = itertools.count(1)
+TIMEOUT = 15.0  # seconds for an awaited message: generous, so that a busy machine is slower, not failing
 
 
 PERSPECTIVES = ["Burger / cliënt", "Professional", "Gemeente", "Anders"]
@@ -61,7 +62,7 @@ class Client:
             async with self._changed:
                 self._changed.notify_all()
 
-    async def wait_for(self, predicate, timeout: float = 5.0, start: int = 0) -> dict:
+    async def wait_for(self, predicate, timeout: float = TIMEOUT, start: int = 0) -> dict:
         """The first message (oldest first, from index `start`) for which predicate holds,
         waiting for it if needed."""
         async def find():
@@ -75,7 +76,7 @@ class Client:
                     await self._changed.wait()
         return await asyncio.wait_for(find(), timeout)
 
-    async def wait_latest(self, kind: str, predicate, timeout: float = 5.0) -> dict:
+    async def wait_latest(self, kind: str, predicate, timeout: float = TIMEOUT) -> dict:
         """Wait until the newest message of a type satisfies predicate."""
         async def find():
             async with self._changed:
@@ -97,7 +98,7 @@ class Client:
     async def send(self, message: dict) -> None:
         await self.ws.send(json.dumps(message))
 
-    async def request(self, message: dict, timeout: float = 5.0) -> dict:
+    async def request(self, message: dict, timeout: float = TIMEOUT) -> dict:
         """Send a message with a fresh id and return its ack or error."""
         message = {**message, "id": message.get("id", f"m{next(_ids)}")}
         await self.send(message)
