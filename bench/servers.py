@@ -41,6 +41,20 @@ def bound_socket(port: int = 0, backlog: int = 2048) -> socket.socket:
     return sock
 
 
+async def poll(ready, process: subprocess.Popen, log_text, name: str, timeout: float) -> None:
+    """Await `ready()` every 0.1 s until it is true; fail if `process` exits first, or after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log_text()}")
+        if await ready():
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"{name} not ready:\n{log_text()}")
+        await asyncio.sleep(0.1)
+
+
 class LiveProcess:
     """`python -m live --fd N --workers W` in its own process, as a user runs it, on a socket
     bound here (kept, so that a restart can take the same port); ready when /healthz answers.
@@ -70,18 +84,14 @@ class LiveProcess:
                 [sys.executable, "-m", "live", "--fd", str(self.socket.fileno()), "--workers", str(self.workers)],
                 pass_fds=[self.socket.fileno()], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         async with httpx.AsyncClient(base_url=self.url) as http:
-            deadline = asyncio.get_running_loop().time() + timeout
-            while True:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"live exited early:\n{self.output_text()}")
+            async def healthy() -> bool:
                 try:
-                    if (await http.get("/healthz")).status_code == 200:
-                        return self
+                    return (await http.get("/healthz")).status_code == 200
                 except httpx.HTTPError:
-                    pass
-                if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError(self.output_text())
-                await asyncio.sleep(0.1)
+                    return False
+
+            await poll(healthy, self.process, self.output_text, "live", timeout)
+        return self
 
     async def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         """Send `sig` and wait (SIGKILL after `timeout`); the exit code."""
@@ -140,24 +150,18 @@ class Server:
 
     async def _ready(self, redis_url: str, subscribers: int, timeout: float = 60) -> None:
         """Wait until the Redis answers and `subscribers` processes hold a pub/sub subscription."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+        async def subscribed() -> bool:
             try:
                 redis = Redis.from_url(redis_url, socket_timeout=2)
                 try:
                     clients = await redis.client_list()
                 finally:
                     await redis.aclose()
-                if sum(1 for c in clients if int(c.get("psub", 0)) > 0) >= subscribers:
-                    return
             except (RedisError, OSError):
-                pass  # still starting
-            if loop.time() > deadline:
-                raise TimeoutError(f"{self.name} not ready:\n{self.log_tail()}")
-            await asyncio.sleep(0.1)
+                return False  # still starting
+            return sum(1 for c in clients if int(c.get("psub", 0)) > 0) >= subscribers
+
+        await poll(subscribed, self.process, self.log_tail, self.name, timeout)
 
     async def stop(self, timeout: float = 20) -> None:
         """SIGTERM to the server (it stops its workers and Redis), then SIGKILL to any of
@@ -230,18 +234,15 @@ class BareServer(Server):
     async def _ready_socket(self, timeout: float = 30) -> None:
         from .wsclient import WebSocket, connect
         port = int(self.url.rsplit(":", 1)[1])
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+
+        async def accepts() -> bool:
             try:
                 (await connect(lambda: WebSocket(f"127.0.0.1:{port}", "/ws/READY/audience"), "127.0.0.1", port)).abort()
-                return
             except OSError:
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(0.1)
+                return False
+            return True
+
+        await poll(accepts, self.process, self.log_tail, self.name, timeout)
 
     async def stop(self, timeout: float = 20) -> None:
         try:

@@ -53,7 +53,25 @@ async def until(predicate: Callable[[], object], timeout: float, message: str | 
         await asyncio.sleep(interval)
 
 
-class PhoneScript:
+class _Record:
+    """What a phone keeps of its votes (read by `check_nothing_lost`): the outbox of
+    unacknowledged votes and the acknowledged ones, (time, proposition, choice, id)."""
+
+    outbox: dict[str, dict]
+    acked: list[tuple[float, str, str, str]]
+
+    @property
+    def settled(self) -> bool:
+        return not self.outbox
+
+    def last_ack(self, proposition: str) -> str | None:
+        for _, acked_proposition, choice, _ in reversed(self.acked):
+            if acked_proposition == proposition:
+                return choice
+        return None
+
+
+class PhoneScript(_Record):
     """A phone like static/audience.js with static/connection.js.
 
     Keeps its latest unacknowledged vote per proposition (an outbox), resends it with the
@@ -232,16 +250,6 @@ class PhoneScript:
         self.outbox[proposition] = entry
         self.sent.append((time.monotonic(), proposition, choice, entry["id"]))
         self.send({"type": "vote", **{"proposition": proposition, "choice": choice, "id": entry["id"]}})
-
-    @property
-    def settled(self) -> bool:
-        return not self.outbox
-
-    def last_ack(self, proposition: str) -> str | None:
-        for _, acked_proposition, choice, _ in reversed(self.acked):
-            if acked_proposition == proposition:
-                return choice
-        return None
 
 
 async def start_phones(url, code: str, count: int, timeout: float = 30.0, batch: int = 100,
@@ -571,7 +579,7 @@ class _Link(WebSocket):
         self.phone._lost(self)
 
 
-class RawPhone:
+class RawPhone(_Record):
     """A phone with the same record as PhoneScript (so `check_nothing_lost` reads both), for
     storms of thousands: no task or library object per connection. It reconnects only when
     told to (`connect`), with its token; votes once; resends a vote on retry_later."""
@@ -659,16 +667,6 @@ class RawPhone:
         self.sent.append((time.monotonic(), proposition, choice, entry["id"]))
         if self.ws is not None:
             self._send(self.link, proposition, entry)
-
-    @property
-    def settled(self) -> bool:
-        return not self.outbox
-
-    def last_ack(self, proposition: str) -> str | None:
-        for _, acked_proposition, choice, _ in reversed(self.acked):
-            if acked_proposition == proposition:
-                return choice
-        return None
 
     def drop(self) -> None:
         """Lose the line with a reset (no close frame, no TIME_WAIT left here)."""
