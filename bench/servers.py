@@ -22,62 +22,95 @@ from redis.exceptions import RedisError
 
 from live.embedded_redis import EmbeddedRedis, socket_path_for
 
+from .procfs import children, cmdline, machine_busy, usage
+
+__all__ = ["ADMIN_PASSWORD", "LiveProcess", "LiveServer", "BareServer", "bound_socket", "machine_busy"]
+
 ROOT = Path(__file__).resolve().parent.parent
-TICKS = os.sysconf("SC_CLK_TCK")
-ADMIN_PASSWORD = "bench-admin-password"
+ADMIN_PASSWORD = "admin-test-password"  # the organiser's password of every app that tests and bench start
 
 
-def bound_socket() -> socket.socket:
+def bound_socket(port: int = 0, backlog: int = 2048) -> socket.socket:
+    """A listening loopback socket on a free port (or on `port` again, to restart a server in
+    place) that a child process can inherit."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(2048)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(backlog)
     sock.set_inheritable(True)
     return sock
 
 
-def children(pid: int) -> list[int]:
-    """Every descendant of `pid`."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    found, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        kids = [p for p, pp in parents.items() if pp == parent]
-        found += kids
-        frontier += kids
-    return found
+async def poll(ready, process: subprocess.Popen, log_text, name: str, timeout: float) -> None:
+    """Await `ready()` every 0.1 s until it is true; fail if `process` exits first, or after `timeout`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{log_text()}")
+        if await ready():
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"{name} not ready:\n{log_text()}")
+        await asyncio.sleep(0.1)
 
 
-def cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
+class LiveProcess:
+    """`python -m live --fd N --workers W` in its own process, as a user runs it, on a socket
+    bound here (kept, so that a restart can take the same port); ready when /healthz answers.
+    Its embedded Redis lives in `data_dir`; output goes to `log` (default data_dir/live.log)."""
 
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, workers: int = 1,
+                 log: Path | None = None):
+        self.data_dir = data_dir
+        self.workers = workers
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.socket: socket.socket | None = None
+        self.output = log or data_dir / "live.log"
 
-def usage(pid: int) -> tuple[int, float]:
-    """(resident memory in KiB, CPU seconds used so far: user + system)."""
-    with open(f"/proc/{pid}/status") as f:
-        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return rss, (int(fields[11]) + int(fields[12])) / TICKS
+    async def start(self, timeout: float = 30, port: int = 0) -> "LiveProcess":
+        import httpx
 
+        self.socket = bound_socket(port)
+        port = self.port = self.socket.getsockname()[1]
+        self.url, self.ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
+        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+        env.update(LIVE_DATA_DIR=str(self.data_dir), LIVE_ADMIN_PASSWORD=ADMIN_PASSWORD)
+        env.update(self.extra_env)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.output, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "live", "--fd", str(self.socket.fileno()), "--workers", str(self.workers)],
+                pass_fds=[self.socket.fileno()], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        async with httpx.AsyncClient(base_url=self.url) as http:
+            async def healthy() -> bool:
+                try:
+                    return (await http.get("/healthz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
 
-def machine_busy() -> float:
-    """CPU seconds all processes of the machine have used since boot (user, nice, system;
-    not interrupts, which the loopback traffic of our own sockets causes)."""
-    with open("/proc/stat") as f:
-        user, nice, system = (int(x) for x in f.readline().split()[1:4])
-    return (user + nice + system) / TICKS
+            await poll(healthy, self.process, self.output_text, "live", timeout)
+        return self
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        """Send `sig` and wait (SIGKILL after `timeout`); the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            if self.socket is not None:
+                self.socket.close()
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(sig)
+        loop = asyncio.get_running_loop()
+        try:
+            code = await loop.run_in_executor(None, self.process.wait, timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = await loop.run_in_executor(None, self.process.wait)
+        self.socket.close()
+        return code
+
+    def output_text(self) -> str:
+        return self.output.read_text(errors="replace")
 
 
 class Server:
@@ -117,24 +150,18 @@ class Server:
 
     async def _ready(self, redis_url: str, subscribers: int, timeout: float = 60) -> None:
         """Wait until the Redis answers and `subscribers` processes hold a pub/sub subscription."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+        async def subscribed() -> bool:
             try:
                 redis = Redis.from_url(redis_url, socket_timeout=2)
                 try:
                     clients = await redis.client_list()
                 finally:
                     await redis.aclose()
-                if sum(1 for c in clients if int(c.get("psub", 0)) > 0) >= subscribers:
-                    return
             except (RedisError, OSError):
-                pass  # still starting
-            if loop.time() > deadline:
-                raise TimeoutError(f"{self.name} not ready:\n{self.log_tail()}")
-            await asyncio.sleep(0.1)
+                return False  # still starting
+            return sum(1 for c in clients if int(c.get("psub", 0)) > 0) >= subscribers
+
+        await poll(subscribed, self.process, self.log_tail, self.name, timeout)
 
     async def stop(self, timeout: float = 20) -> None:
         """SIGTERM to the server (it stops its workers and Redis), then SIGKILL to any of
@@ -160,11 +187,16 @@ class LiveServer(Server):
         super().__init__(env)
         self.workers = workers
         self.name = f"live-{workers}w"
+        self.live: LiveProcess | None = None
 
     async def start(self) -> "LiveServer":
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        env.update(LIVE_DATA_DIR=str(self.dir / "data"), LIVE_ADMIN_PASSWORD=ADMIN_PASSWORD, LIVE_DEMO="0")
-        self._spawn([sys.executable, "-m", "live", "--workers", str(self.workers)], env)
+        self.live = LiveProcess(self.dir / "data", env={"LIVE_DEMO": "0", **self.env}, workers=self.workers,
+                                log=self.dir / "server.log")
+        try:
+            await self.live.start(timeout=60)
+        finally:
+            self.process = self.live.process
+        self.url = self.live.url
         self.redis_url = f"unix://{socket_path_for((self.dir / 'data').resolve())}"
         await self._ready(self.redis_url, subscribers=self.workers)
         kids = children(self.process.pid)
@@ -174,6 +206,13 @@ class LiveServer(Server):
         else:  # uvicorn's supervisor only watches; its workers serve
             self.pids["app"] = [p for p in kids if "multiprocessing" in cmdline(p) and "spawn_main" in cmdline(p)]
         return self
+
+    async def stop(self, timeout: float = 20) -> None:
+        try:
+            await super().stop(timeout)
+        finally:
+            if self.live is not None and self.live.socket is not None:
+                self.live.socket.close()
 
 
 class BareServer(Server):
@@ -195,18 +234,15 @@ class BareServer(Server):
     async def _ready_socket(self, timeout: float = 30) -> None:
         from .wsclient import WebSocket, connect
         port = int(self.url.rsplit(":", 1)[1])
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited early:\n{self.log_tail()}")
+
+        async def accepts() -> bool:
             try:
                 (await connect(lambda: WebSocket(f"127.0.0.1:{port}", "/ws/READY/audience"), "127.0.0.1", port)).abort()
-                return
             except OSError:
-                if loop.time() > deadline:
-                    raise
-                await asyncio.sleep(0.1)
+                return False
+            return True
+
+        await poll(accepts, self.process, self.log_tail, self.name, timeout)
 
     async def stop(self, timeout: float = 20) -> None:
         try:

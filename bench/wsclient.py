@@ -38,7 +38,7 @@ def frame(opcode: int, payload: bytes) -> bytes:
 
 class WebSocket(asyncio.Protocol):
     __slots__ = ("host", "path", "headers", "transport", "opened", "closed", "_buffer", "_upgraded",
-                 "_key", "_fragments", "received_at")
+                 "_key", "_fragments", "received_at", "close_code")
 
     def __init__(self, host: str, path: str, headers: dict[str, str] | None = None):
         self.host, self.path, self.headers = host, path, headers
@@ -50,6 +50,7 @@ class WebSocket(asyncio.Protocol):
         self._upgraded = False
         self._fragments: list[bytes] | None = None
         self.received_at = 0.0  # perf_counter() of the read that delivered the current message
+        self.close_code: int | None = None  # from the server's close frame (1005: it gave none)
 
     # --- asyncio.Protocol ------------------------------------------------------------
 
@@ -119,6 +120,7 @@ class WebSocket(asyncio.Protocol):
         if opcode == PING:
             self.transport.write(frame(PONG, payload))
         elif opcode == CLOSE:
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
             if not self.transport.is_closing():
                 self.transport.write(frame(CLOSE, payload[:2]))
                 self.transport.close()
@@ -133,6 +135,10 @@ class WebSocket(asyncio.Protocol):
             self.on_message(payload)
 
     # --- for subclasses and callers --------------------------------------------------
+
+    @property
+    def upgraded(self) -> bool:
+        return self._upgraded
 
     def on_message(self, payload: bytes) -> None:
         """A complete text (or binary) message; `received_at` says when it arrived."""

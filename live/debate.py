@@ -7,20 +7,16 @@ Knows the model, the stores and the bus; knows nothing of HTTP, WebSockets or th
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from . import definition, questions, results
 from .bus import Bus
+from .clock import now_ms
 from .definition import EventDefinition
 from .errors import RuleError
 from .model import DebateState, Event, Tally, apply, countdown, expired
 from .questions import QuestionLists
 from .store import Stores
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,7 @@ class Debate:
         return await self._transition(event, lambda state: apply(event, state, name, argument, round_))
 
     async def countdown(self, event: Event, seconds: int | None, close: bool) -> DebateState | None:
-        now = _now_ms()
+        now = now_ms()
         return await self._transition(event, lambda state: countdown(state, seconds, close, now))
 
     async def close_if_expired(self, code: str) -> None:
@@ -93,7 +89,7 @@ class Debate:
         event = await self.event(code)
         if event is None:
             return
-        now = _now_ms()
+        now = now_ms()
         await self._transition(event, lambda state: apply(event, state, "close") if expired(state, now) else None)
 
     async def _transition(self, event: Event, change) -> DebateState | None:

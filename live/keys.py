@@ -45,7 +45,6 @@ every script and transaction that writes a per-event key is given.
 
 from __future__ import annotations
 
-
 QUESTION_PARTS = ("meta", "data", "status", "votes", "listed", "listed_time", "all", "mine", "up", "rate")
 
 

@@ -18,10 +18,25 @@ from .auth import participant_cookie
 from .definition import EventDefinition
 from .errors import ValidationError
 from .model import DEFAULT_MIN_GROUP
-from .signin import csrf_valid, has_moderator_session, login_page, may_see_results, organiser_signed_in, \
-    sign_in_moderator
-from .web import FORM_LIMITS, address, base_url, event_in_path, event_or_404, event_urls, render, set_cookie, \
-    use_language
+from .signin import (
+    csrf_valid,
+    has_moderator_session,
+    login_page,
+    may_see_results,
+    organiser_signed_in,
+    sign_in_moderator,
+)
+from .web import (
+    FORM_LIMITS,
+    address,
+    base_url,
+    event_in_path,
+    event_or_404,
+    event_urls,
+    render,
+    set_cookie,
+    use_language,
+)
 
 PARTICIPANT_COOKIE_SECONDS = 30 * 86400
 

@@ -7,19 +7,14 @@ only decides who gets which message, encoding each message once per role.
 
 from __future__ import annotations
 
-import time
-
 from . import protocol, results
+from .clock import now_ms
 from .model import DebateState, Event, Tally
 from .outbox import Outbox, Throttle
 from .questions import QuestionLists
 
 PROJECTOR_TALLY_INTERVAL = 0.1  # at most ~10 tally messages a second to projectors and consoles
 AUDIENCE_TALLY_INTERVAL = 1.0  # phones: once a second is plenty
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 class Room:
@@ -58,7 +53,7 @@ class Room:
             return False
         previous = self.state
         self.state = state
-        self.view = protocol.state_view(self.event, state, _now_ms())
+        self.view = protocol.state_view(self.event, state, now_ms())
         message = protocol.encode(self.view)
         for outbox in self.everyone():
             outbox.state(state.seq, message, force)

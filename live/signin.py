@@ -7,7 +7,7 @@ Transport only: the secrets and sessions themselves are checked by `access`.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from . import i18n
 from .auth import ORGANISER_COOKIE, bearer, moderator_cookie

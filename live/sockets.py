@@ -18,7 +18,14 @@ from starlette import status
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import commands, i18n, protocol
-from .auth import bearer, moderator_cookie, origin_allowed, own_origin, participant_cookie
+from .auth import (
+    bearer,
+    moderator_cookie,
+    origin_allowed,
+    own_origin,
+    participant_cookie,
+)
+from .clock import now_ms
 from .errors import ProtocolError, RuleError, StoreUnavailable
 from .model import Event
 from .outbox import Outbox
@@ -142,7 +149,7 @@ async def _send_snapshot(connection: Connection) -> None:
     try:
         snapshot = await debate.snapshot(event, outbox.participant)
         state = snapshot.state
-        outbox.state(state.seq, protocol.state_for(event, state, int(time.time() * 1000), outbox.role,
+        outbox.state(state.seq, protocol.state_for(event, state, now_ms(), outbox.role,
                                                    snapshot.my_vote, snapshot.my_perspective), force=True)
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,

@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
 from . import i18n, questions, results
-from .i18n import N_
 from .errors import RuleError, StoreUnavailable
+from .i18n import N_
 from .model import Event
 
 log = logging.getLogger(__name__)

@@ -2,8 +2,8 @@
 
     python scripts/screenshots.py [--out docs/screenshots]
 
-Starts the app itself (`python -m live` on a free loopback port, with its own embedded
-Redis in a temporary folder), creates a debate like the demo one (with perspectives),
+Starts the app itself (`python -m live` on a free loopback port, through bench's
+LiveProcess, with its own embedded Redis in a temporary folder), creates a debate like the demo one (with perspectives),
 lets a few dozen WebSocket "phones" vote and ask questions, and photographs the pages in
 Debian's Chromium through Playwright: phones at 390x844 and 360x640, the projector at
 1920x1080 and 1280x720, the moderator's laptop at 1366x768. Needs the test extras
@@ -18,12 +18,8 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -34,6 +30,7 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.servers import LiveProcess  # noqa: E402
 from live.definition import demo  # noqa: E402
 
 DEMO = demo()
@@ -65,60 +62,11 @@ QUESTIONS = [
 ]
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    sock.set_inheritable(True)
-    return sock
-
-
 def post_json(url: str, body: dict, password: str) -> dict:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {password}"})
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.load(response)
-
-
-class App:
-    """`python -m live` in its own process, with an embedded Redis in a temporary folder."""
-
-    def __init__(self, data_dir: Path):
-        self.data_dir = data_dir
-        self.socket = free_socket()
-        port = self.socket.getsockname()[1]
-        self.url, self.ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-        env.update(LIVE_DATA_DIR=str(data_dir), LIVE_ADMIN_PASSWORD=PASSWORD, LIVE_DEMO="0", LIVE_PUBLIC_URL=PUBLIC_URL)
-        self.log = open(data_dir / "live.log", "wb")
-        self.process = subprocess.Popen([sys.executable, "-m", "live", "--fd", str(self.socket.fileno())],
-                                        pass_fds=[self.socket.fileno()], env=env, cwd=ROOT,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError((self.data_dir / "live.log").read_text())
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("live did not start")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.socket.close()
-        self.log.close()
 
 
 class Socket:
@@ -175,15 +123,16 @@ async def shoot(page, out: Path, name: str, full_page: bool = False) -> None:
 async def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="live-shots-") as tmp:
-        app = App(Path(tmp))
+        app = LiveProcess(Path(tmp) / "data", env={"LIVE_ADMIN_PASSWORD": PASSWORD, "LIVE_DEMO": "0",
+                                                   "LIVE_PUBLIC_URL": PUBLIC_URL})
         try:
-            app.wait_ready()
+            await app.start()
             await photograph(app, out)
         finally:
-            app.stop()
+            await app.stop()
 
 
-async def photograph(app: App, out: Path) -> None:
+async def photograph(app: LiveProcess, out: Path) -> None:
     random.seed(7)
     event = post_json(app.url + "/api/events", {
         "title": DEMO.title, "propositions": DEMO.propositions, "allow_neutral": True, "language": "nl",
@@ -208,7 +157,7 @@ async def photograph(app: App, out: Path) -> None:
         await client.close()
 
 
-async def views(browser, app: App, out: Path, code: str, event: dict, moderator: Socket, phones: list) -> None:
+async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, moderator: Socket, phones: list) -> None:
     # --- before the debate: the join page and the organiser's form ---------------------
     phone_context = await browser.new_context(**PHONE)
     phone = await phone_context.new_page()

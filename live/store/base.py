@@ -4,11 +4,11 @@ the Lua scripts (one file each in lua/, so "where is a vote counted" has a file 
 from __future__ import annotations
 
 import functools
-import time
 from pathlib import Path
 
 from redis.exceptions import RedisError
 
+from ..clock import now_ms  # noqa: F401  (the stores' clock)
 from ..errors import StoreUnavailable
 
 LUA = Path(__file__).with_name("lua")
@@ -31,5 +31,9 @@ def lua(name: str) -> str:
     return (LUA / f"{name}.lua").read_text()
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
+class RedisStore:
+    """A store of one aggregate: a pooled client and the key names."""
+
+    def __init__(self, redis, keys):
+        self.redis = redis
+        self.keys = keys

@@ -14,7 +14,7 @@ from .. import definition
 from ..definition import EventDefinition
 from ..keys import Keys
 from ..model import DEFAULT_MIN_GROUP, Event
-from .base import REDIS_ERRORS, now_ms, redis_errors
+from .base import REDIS_ERRORS, RedisStore, now_ms, redis_errors
 
 CODE_TRIES = 20
 
@@ -53,10 +53,9 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
     )
 
 
-class EventStore:
+class EventStore(RedisStore):
     def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
-        self.redis = redis
-        self.keys = keys
+        super().__init__(redis, keys)
         self.retention_ms = retention_days * 86_400_000
 
     async def ping(self) -> bool:

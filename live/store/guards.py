@@ -6,13 +6,12 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from ..keys import Keys
-from .base import lua, redis_errors
+from .base import RedisStore, lua, redis_errors
 
 
-class GuardStore:
+class GuardStore(RedisStore):
     def __init__(self, redis: Redis, keys: Keys):
-        self.redis = redis
-        self.keys = keys
+        super().__init__(redis, keys)
         self._hit_script = redis.register_script(lua("hit"))
         self._alert_script = redis.register_script(lua("alert"))
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from redis.asyncio import Redis
 
 from ..keys import Keys
-from .base import lua, now_ms, redis_errors
+from .base import RedisStore, lua, now_ms, redis_errors
 
 
-class PresenceStore:
+class PresenceStore(RedisStore):
     def __init__(self, redis: Redis, keys: Keys):
-        self.redis = redis
-        self.keys = keys
+        super().__init__(redis, keys)
         self._online_script = redis.register_script(lua("online"))
 
     @redis_errors

@@ -7,14 +7,20 @@ import orjson
 from redis.asyncio import Redis
 
 from ..keys import Keys
-from ..questions import AUDIENCE_NEWEST, AUDIENCE_TOP, LISTED, MODERATOR_LIMIT, Question, QuestionLists
-from .base import lua, now_ms, redis_errors
+from ..questions import (
+    AUDIENCE_NEWEST,
+    AUDIENCE_TOP,
+    LISTED,
+    MODERATOR_LIMIT,
+    Question,
+    QuestionLists,
+)
+from .base import RedisStore, lua, now_ms, redis_errors
 
 
-class QuestionStore:
+class QuestionStore(RedisStore):
     def __init__(self, redis: Redis, keys: Keys):
-        self.redis = redis
-        self.keys = keys
+        super().__init__(redis, keys)
         self._ask = redis.register_script(lua("ask"))
         self._upvote = redis.register_script(lua("upvote"))
         self._moderate = redis.register_script(lua("moderate"))

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
-from ..keys import Keys
 from ..model import DebateState, Phase, Status
-from .base import redis_errors
+from .base import RedisStore, redis_errors
 
 
 def state_from_fields(raw: dict[str, str]) -> DebateState:
@@ -46,11 +44,7 @@ def state_fields(state: DebateState) -> dict[str, str]:
     return fields
 
 
-class StateStore:
-    def __init__(self, redis: Redis, keys: Keys):
-        self.redis = redis
-        self.keys = keys
-
+class StateStore(RedisStore):
     @redis_errors
     async def load_state(self, code: str) -> DebateState:
         return state_from_fields(await self.redis.hgetall(self.keys.state(code)))

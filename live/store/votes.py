@@ -16,7 +16,7 @@ from redis.exceptions import NoScriptError
 from ..errors import StoreUnavailable
 from ..keys import Keys
 from ..model import CHOICES, Tally
-from .base import REDIS_ERRORS, lua, redis_errors
+from .base import REDIS_ERRORS, RedisStore, lua, redis_errors
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,9 @@ class VoteBatcher:
                 future.set_result(result)
 
 
-class VoteStore:
+class VoteStore(RedisStore):
     def __init__(self, redis: Redis, keys: Keys):
-        self.redis = redis
-        self.keys = keys
+        super().__init__(redis, keys)
         self._vote_script = redis.register_script(lua("vote"))
         self._hand_count_script = redis.register_script(lua("hand_count"))
         self._votes = VoteBatcher(redis, self._vote_script)
