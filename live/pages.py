@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import i18n, model
+from . import i18n, model, questions
 from .auth import ADMIN_COOKIE, bearer, moderator_cookie, participant_cookie
 from .model import Event, RuleError, ValidationError
 from .store import StoreUnavailable
@@ -69,7 +69,8 @@ def render(request: Request, name: str, context: dict, status_code: int = 200,
     query = {k: v for k, v in request.query_params.items() if k not in ("lang", "key")}
     query["lang"] = other
     context = {**context, "lang": language, "other_lang": other,
-               "switch_lang_url": f"{request.url.path}?{urlencode(query)}"}
+               "switch_lang_url": f"{request.url.path}?{urlencode(query)}",
+               "limits": {"question": questions.MAX_QUESTION, "name": questions.MAX_NAME}}
     response = templates.TemplateResponse(request, name, context, status_code=status_code)
     if request.query_params.get("lang") in i18n.LANGUAGES:
         _set_cookie(request, response, LANGUAGE_COOKIE, language, max_age=365 * 86400, httponly=False)
@@ -144,7 +145,7 @@ async def screen(request: Request) -> Response:
     if event is None:
         return not_found(request)
     base = base_url(request)
-    return render(request, "screen.html", {
+    return render(request, "projector.html", {
         "event": event, "ws_path": f"/ws/{event.code}/projector",
         "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1],
         "qr_path": f"/qr/{event.code}.svg",
@@ -177,7 +178,7 @@ async def moderate(request: Request) -> Response:
     if not await debate.moderator_session_valid(event.code, request.cookies.get(moderator_cookie(event.code))):
         return await _login_page(request, event)
     base = base_url(request)
-    response = render(request, "moderate.html", {
+    response = render(request, "moderator.html", {
         "event": event, "ws_path": f"/ws/{event.code}/moderator",
         "audience_url": f"{base}/e/{event.code}", "projector_url": f"{base}/screen/{event.code}",
         "csrf_token": (await debate.signer()).csrf_token(), "logout_url": f"/moderate/{event.code}/logout",
