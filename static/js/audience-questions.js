@@ -1,5 +1,5 @@
 /* live: the phone's questions tab: ask a question, upvote others'. */
-import { format, numbers, setText, show, store } from './connection.js';
+import { format, make, numbers, setText, show, store } from './connection.js';
 import { byTime, byVotes } from './questions.js';
 
 export function setupQuestions({ cfg, S, conn, failure, askedKey }) {
@@ -37,37 +37,22 @@ export function setupQuestions({ cfg, S, conn, failure, askedKey }) {
   }
 
   function makeRow() {
-    const li = document.createElement('li');
-    li.className = 'q-item';
-    const body = document.createElement('div');
-    body.className = 'q-body';
-    const text = document.createElement('p');
-    text.className = 'q-text';
-    const meta = document.createElement('p');
-    meta.className = 'q-meta';
-    const name = document.createElement('span');
-    name.className = 'q-name';
-    const to = document.createElement('span');
-    to.className = 'q-to';
-    const badge = document.createElement('span');
-    badge.className = 'q-badge';
-    const mine = document.createElement('span');
-    mine.className = 'q-mine';
-    mine.textContent = S.mine;
+    const li = make('li', 'q-item');
+    const body = make('div', 'q-body');
+    const text = make('p', 'q-text');
+    const meta = make('p', 'q-meta');
+    const name = make('span', 'q-name');
+    const to = make('span', 'q-to');
+    const badge = make('span', 'q-badge');
+    const mine = make('span', 'q-mine', S.mine);
     meta.append(name, to, mine, badge);
     body.append(text, meta);
-    const up = document.createElement('button');
+    const up = make('button', 'q-up');
     up.type = 'button';
-    up.className = 'q-up';
-    const label = document.createElement('span');
-    label.className = 'visually-hidden';
-    label.textContent = S.upvote + ': ';
-    const arrow = document.createElement('span');
-    arrow.className = 'q-arrow';
+    const label = make('span', 'visually-hidden', S.upvote + ': ');
+    const arrow = make('span', 'q-arrow', '▲');
     arrow.setAttribute('aria-hidden', 'true');
-    arrow.textContent = '▲';
-    const count = document.createElement('span');
-    count.className = 'q-votes';
+    const count = make('span', 'q-votes');
     up.append(label, arrow, count);
     up.addEventListener('click', () => toggleUpvote(li.dataset.id));
     li.append(body, up);

@@ -2,7 +2,7 @@
    one vote per proposition; "questions" (audience-questions.js) asks questions and upvotes
    others'. A vote is shown at once ("sending"), kept in localStorage until the server
    acknowledges it, and re-sent (same id) after every reconnect. */
-import { LiveConnection, config, format, numbers, setText, show, store } from './connection.js';
+import { LiveConnection, config, dispatch, format, numbers, setText, show, store } from './connection.js';
 import { clock, secondsLeft, sequence } from './countdown.js';
 import { drawBars, drawSplitList, equalWeightText, growFromZero, LONG, markerOf, readBars } from './results.js';
 import { setupPerspective } from './audience-perspective.js';
@@ -270,37 +270,26 @@ for (const button of el.tabs) {
 
 // --- messages -----------------------------------------------------------------------
 
-function onMessage(msg) {
-  switch (msg.type) {
-    case 'welcome':
-      if (msg.participant) store.set(KEYS.participant, msg.participant);
-      if (msg.event && Array.isArray(msg.event.choices)) cfg.choices = msg.event.choices;
-      if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
-      stateSeq.reset();
-      questions.reset();
-      flushAfterState = true;
-      break;
-    case 'state':
-      onState(msg);
-      break;
-    case 'tally':
-      onTally(msg);
-      break;
-    case 'questions':
-      questions.onQuestions(msg);
-      break;
-    case 'ack':
-      if (ballot.acknowledged(msg)) render();
-      break;
-    case 'error':
-      onError(msg);
-      break;
-    case 'presence':
-      break;
-    default:
-      console.error('live: unknown message type', msg.type, msg);
-  }
+function onWelcome(msg) {
+  if (msg.participant) store.set(KEYS.participant, msg.participant);
+  if (msg.event && Array.isArray(msg.event.choices)) cfg.choices = msg.event.choices;
+  if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
+  stateSeq.reset();
+  questions.reset();
+  flushAfterState = true;
 }
+
+const onMessage = dispatch({
+  welcome: onWelcome,
+  state: onState,
+  tally: onTally,
+  questions: (msg) => questions.onQuestions(msg),
+  ack: (msg) => {
+    if (ballot.acknowledged(msg)) render();
+  },
+  error: onError,
+  presence: null,
+});
 
 cfg.choices = el.buttons.map((button) => button.dataset.choice);
 cfg.perspectives = cfg.perspectives || [];

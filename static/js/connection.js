@@ -78,6 +78,14 @@ export function show(node, visible) {
   if (node) node.hidden = !visible;
 }
 
+// A new element with its class and (plain) text.
+export function make(tag, className, text) {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 export function setText(node, text) {
   if (node && node.textContent !== text) node.textContent = text;
 }
@@ -305,6 +313,14 @@ export class LiveConnection {
     else setText(banner, this.stale ? banner.dataset.stale || '' : '');
     document.documentElement.dataset.stale = this.stale ? 'true' : 'false';
   }
+}
+
+// One handler per message type: handlers.type(msg); a type mapped to null is known and ignored.
+export function dispatch(handlers) {
+  return (msg) => {
+    if (!(msg.type in handlers)) console.error('live: unknown message type', msg.type, msg);
+    else if (handlers[msg.type]) handlers[msg.type](msg);
+  };
 }
 
 // Keep the screen awake while the page is shown, where the browser allows it (not on

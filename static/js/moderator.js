@@ -3,7 +3,7 @@
    until the server acknowledges it (moderator-controls.js, with the keyboard shortcuts);
    the live count, hand counts and the countdown are in moderator-count.js, the questions
    in moderator-questions.js. User data only ever goes in textContent. */
-import { LiveConnection, REFUSED, config, format, keepAwake, numbers, setText, show } from './connection.js';
+import { LiveConnection, REFUSED, config, dispatch, format, keepAwake, numbers, setText, show } from './connection.js';
 import { sequence } from './countdown.js';
 import { LONG } from './results.js';
 import { setupControls } from './moderator-controls.js';
@@ -154,39 +154,28 @@ function scrollCurrentIntoView() {
   else if (item.bottom > box.bottom) el.list.scrollTop += item.bottom - box.bottom;
 }
 
-function onMessage(msg) {
-  switch (msg.type) {
-    case 'welcome':
-      stateSeq.reset();
-      if (msg.event && Array.isArray(msg.event.propositions)) {
-        propositions = sortByIndex(msg.event.propositions);
-        renderList();
-      }
-      if (msg.event && Array.isArray(msg.event.perspectives)) perspectives = msg.event.perspectives;
-      if (msg.event && Array.isArray(msg.event.choices)) choices = msg.event.choices;
-      break;
-    case 'state':
-      onState(msg);
-      break;
-    case 'tally':
-      onTally(msg);
-      break;
-    case 'questions':
-      questions.onQuestions(msg);
-      break;
-    case 'presence':
-      setText(el.presence, num.n(msg.online || 0));
-      renderAlerts(msg.alerts);
-      break;
-    case 'ack':
-      break; // a late ack for a command that already timed out
-    case 'error':
-      controls.showAlert(controls.errorText(msg));
-      break;
-    default:
-      console.error('live: unknown message type', msg.type, msg);
+function onWelcome(msg) {
+  stateSeq.reset();
+  if (msg.event && Array.isArray(msg.event.propositions)) {
+    propositions = sortByIndex(msg.event.propositions);
+    renderList();
   }
+  if (msg.event && Array.isArray(msg.event.perspectives)) perspectives = msg.event.perspectives;
+  if (msg.event && Array.isArray(msg.event.choices)) choices = msg.event.choices;
 }
+
+const onMessage = dispatch({
+  welcome: onWelcome,
+  state: onState,
+  tally: onTally,
+  questions: (msg) => questions.onQuestions(msg),
+  presence: (msg) => {
+    setText(el.presence, num.n(msg.online || 0));
+    renderAlerts(msg.alerts);
+  },
+  ack: null, // a late ack for a command that already timed out
+  error: (msg) => controls.showAlert(controls.errorText(msg)),
+});
 
 // One address minting many identities (see docs/security.md): say so, calmly, while it lasts.
 function renderAlerts(alerts) {

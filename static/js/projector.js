@@ -1,7 +1,7 @@
 /* live: the projector. Read-only; follows the state, tallies and questions pushed by the
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
-import { LiveConnection, config, format, keepAwake, numbers, setText, show, store } from './connection.js';
+import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, show, store } from './connection.js';
 import { clock, secondsLeft, sequence } from './countdown.js';
 import { drawBars, drawSplitList, equalWeightText, growFromZero, lengthClass, markerOf, readBars } from './results.js';
 
@@ -253,32 +253,19 @@ function onQuestions(msg) {
   if (state && state.screen === 'questions') render();
 }
 
-function onMessage(msg) {
-  switch (msg.type) {
-    case 'welcome':
-      stateSeq.reset();
-      questions = null;
-      if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
-      break;
-    case 'state':
-      onState(msg);
-      break;
-    case 'tally':
-      onTally(msg);
-      break;
-    case 'questions':
-      onQuestions(msg);
-      break;
-    case 'presence':
-    case 'ack':
-      break;
-    case 'error':
-      console.warn('live: server error', msg);
-      break;
-    default:
-      console.error('live: unknown message type', msg.type, msg);
-  }
-}
+const onMessage = dispatch({
+  welcome: (msg) => {
+    stateSeq.reset();
+    questions = null;
+    if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
+  },
+  state: onState,
+  tally: onTally,
+  questions: onQuestions,
+  presence: null,
+  ack: null,
+  error: (msg) => console.warn('live: server error', msg),
+});
 
 // --- full screen, theme, screen wake lock ----------------------------------------------
 

@@ -1,6 +1,6 @@
 /* live: drawing results, shared by the phone, the projector and the moderator.
    User data (perspective names) only ever goes in textContent. */
-import { format, setText, share } from './connection.js';
+import { format, make, setText, share } from './connection.js';
 
 // The bars of the page's results (the _macros.html bars markup), one per choice.
 export function readBars(root = document) {
@@ -48,13 +48,6 @@ export function equalWeightText(tally, choices, S, num) {
   return format(S.equal_weight, { values });
 }
 
-function part(tag, className, text) {
-  const node = document.createElement(tag);
-  node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
 /* The results split by perspective as a list: one row a group, in the event's order of
    perspectives (then any the server knows and the page does not). A group of null had too
    few voters to be shown. pctInSegment (the projector): the share inside each segment and
@@ -66,21 +59,21 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
   list.textContent = '';
   for (const name of names) {
     const group = groups[name];
-    const row = part('li', 'split-row');
-    const head = part('span', 'split-name', name);
+    const row = make('li', 'split-row');
+    const head = make('span', 'split-name', name);
     row.append(head);
     if (!group) {
-      row.append(part('span', 'split-none', S.too_few));
+      row.append(make('span', 'split-none', S.too_few));
       list.append(row);
       continue;
     }
     const voters = group.voters || 0;
-    const count = part('span', 'split-voters', num.count(voters, S.votes_one, S.votes_other));
-    const bar = part('span', 'split-bar');
+    const count = make('span', 'split-voters', num.count(voters, S.votes_one, S.votes_other));
+    const bar = make('span', 'split-bar');
     if (!pctInSegment) bar.setAttribute('aria-hidden', 'true');
     for (const choice of choices) {
       const pct = share(group.counts[choice] || 0, voters);
-      const seg = part('span', 'seg bar-' + choice);
+      const seg = make('span', 'seg bar-' + choice);
       seg.style.setProperty('--share', String(pct));
       // the share in the segment itself when there is room for it
       if (pctInSegment && pct >= 12) seg.textContent = num.pct(pct);
@@ -91,7 +84,7 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
     } else {
       head.append(' ', count);
       const text = figures(choices, S.labels, (choice) => num.pct(share(group.counts[choice] || 0, voters)));
-      row.append(bar, part('span', 'split-text', text));
+      row.append(bar, make('span', 'split-text', text));
     }
     list.append(row);
   }
