@@ -210,7 +210,7 @@ async def test_projector_switch_settings_countdown_and_hand_count(server, browse
     await expect(page.locator("#hand-status")).to_have_text("Opgeslagen ✓")
     row = page.locator("#split-body tr").filter(has_text="Gemeente")
     await expect(row.locator("td").first).to_contain_text("7")
-    await expect(page.locator("#manual-line")).to_contain_text("7")
+    await expect(page.locator("#hand-count-line")).to_contain_text("7")
     await expect(page.locator("#voters")).to_have_text("9")
 
     assert console.dialogs == []

@@ -102,7 +102,7 @@ async def test_report_shows_two_rounds_by_perspective_and_prints_a_page_per_prop
     second = page.locator("section[data-proposition=p2]")
     await expect(second.locator("tr[data-choice=agree] [data-count]")).to_have_text("11")  # 1 phone + 10 hands
     await expect(second.locator("[data-voters]")).to_have_text("16")
-    await expect(second.locator(".manual-mark")).to_contain_text("Eens 10")
+    await expect(second.locator(".hand-count-mark")).to_contain_text("Eens 10")
     await expect(second.locator("table.report-transitions")).to_have_count(0)  # no round 2 there
 
     questions = page.locator(".report-questions")

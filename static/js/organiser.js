@@ -5,63 +5,64 @@
      colour input always has a value); a logo over 256 KB is refused before uploading.
    - results report: [data-print] buttons open the print dialog.
    - forms with data-confirm="…" ask before they are sent. */
-(() => {
-  'use strict';
-  const node = document.getElementById('live-config');
-  const cfg = node ? JSON.parse(node.textContent) : {};
-  const S = cfg.strings || {};
-  const MAX_FILE = 1024 * 1024;
+import { config } from './connection.js';
 
-  for (const button of document.querySelectorAll('[data-print]')) {
-    button.hidden = false;
-    button.addEventListener('click', () => window.print());
-  }
+const S = config().strings || {};
+const MAX_FILE = 1024 * 1024;
 
-  for (const form of document.querySelectorAll('form[data-confirm]')) {
-    form.addEventListener('submit', (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  }
+for (const button of document.querySelectorAll('[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => window.print());
+}
 
-  const MAX_LOGO = 256 * 1024;
-  const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
-  const ACCENT = /^#[0-9a-f]{6}$/i;
-  const accentOn = document.getElementById('accent_on');
-  const accent = document.getElementById('accent');
-  const logo = document.getElementById('logo');
+for (const form of document.querySelectorAll('form[data-confirm]')) {
+  form.addEventListener('submit', (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+}
 
-  function syncAccent() {
-    if (accentOn && accent) accent.disabled = !accentOn.checked;
-  }
-  if (accentOn && accent) {
-    accentOn.addEventListener('change', () => {
-      syncAccent();
-      if (accentOn.checked) accent.focus();
-    });
-    window.addEventListener('pageshow', syncAccent); // a form restored from the back/forward cache
+const MAX_LOGO = 256 * 1024;
+const LOGO_TYPES = ['image/png', 'image/jpeg', 'image/webp'];
+const ACCENT = /^#[0-9a-f]{6}$/i;
+const accentOn = document.getElementById('accent_on');
+const accent = document.getElementById('accent');
+const logo = document.getElementById('logo');
+
+function syncAccent() {
+  if (accentOn && accent) accent.disabled = !accentOn.checked;
+}
+if (accentOn && accent) {
+  accentOn.addEventListener('change', () => {
     syncAccent();
-  }
+    if (accentOn.checked) accent.focus();
+  });
+  window.addEventListener('pageshow', syncAccent); // a form restored from the back/forward cache
+  syncAccent();
+}
 
-  function checkLogo() {
-    const file = logo.files && logo.files[0];
-    let problem = '';
-    if (file && file.type && !LOGO_TYPES.includes(file.type)) problem = S.logo_wrong_type;
-    else if (file && file.size > MAX_LOGO) problem = S.logo_too_big;
-    logo.setCustomValidity(problem || '');
-    if (problem) {
-      logo.setAttribute('aria-invalid', 'true');
-      logo.reportValidity();
-    } else {
-      logo.removeAttribute('aria-invalid');
-    }
+function checkLogo() {
+  const file = logo.files && logo.files[0];
+  let problem = '';
+  if (file && file.type && !LOGO_TYPES.includes(file.type)) problem = S.logo_wrong_type;
+  else if (file && file.size > MAX_LOGO) problem = S.logo_too_big;
+  logo.setCustomValidity(problem || '');
+  if (problem) {
+    logo.setAttribute('aria-invalid', 'true');
+    logo.reportValidity();
+  } else {
+    logo.removeAttribute('aria-invalid');
   }
-  if (logo) logo.addEventListener('change', checkLogo);
+}
+if (logo) logo.addEventListener('change', checkLogo);
 
-  const box = document.getElementById('import-box');
-  const input = document.getElementById('import-file');
-  const status = document.getElementById('import-status');
-  const form = document.getElementById('new-form');
-  if (!box || !input || !form) return;
+const box = document.getElementById('import-box');
+const input = document.getElementById('import-file');
+const status = document.getElementById('import-status');
+const form = document.getElementById('new-form');
+if (box && input && form) setUpImport();
+
+// "Import": fill the form from a definition file.
+function setUpImport() {
   box.hidden = false;
 
   function report(text, kind) {
@@ -153,4 +154,4 @@
     reader.onerror = () => report(S.import_unreadable, 'error');
     reader.readAsText(file);
   });
-})();
+}

@@ -1,0 +1,343 @@
+/* live: shared WebSocket client and small helpers for every page (an ES module).
+   No user-facing text lives here: pages read their strings from the #live-config JSON. */
+const MIN_DELAY = 500;        // first reconnect waits 0.5..1 s, then doubles
+const MAX_DELAY = 10000;      // never wait longer than 10 s
+const CONNECT_TIMEOUT = 10000; // a socket that does not open in time is given up
+const IDLE_PROBE = 30000;     // quiet this long: ask for a snapshot to prove the line works
+const IDLE_LIMIT = 45000;     // quiet this long: the line is dead, reconnect
+const PROBE_TIMEOUT = 5000;   // after waking up, a sync must be answered this fast
+const COMMAND_TIMEOUT = 10000;
+// Close code after which retrying quickly is pointless (refused / unknown event);
+// the server sends only this one and 1013 (try again later).
+export const REFUSED = 1008;
+
+export function newId() {
+  const bytes = new Uint8Array(9);
+  crypto.getRandomValues(bytes); // works on plain http too, unlike randomUUID
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// localStorage that never throws (private mode, disabled storage, quota).
+export const store = {
+  get(key, fallback) {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw === null ? fallback : JSON.parse(raw);
+    } catch (e) {
+      return fallback;
+    }
+  },
+  set(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) {
+      /* keep working from memory */
+    }
+  },
+  // A key renamed to the "live:<name>" style: the value stored under its old name moves once.
+  rename(old, key) {
+    try {
+      const raw = localStorage.getItem(old);
+      if (raw === null) return;
+      if (localStorage.getItem(key) === null) localStorage.setItem(key, raw);
+      localStorage.removeItem(old);
+    } catch (e) {
+      /* nothing to move */
+    }
+  },
+};
+
+export function config() {
+  const node = document.getElementById('live-config');
+  return node ? JSON.parse(node.textContent) : {};
+}
+
+// "Proposition {n} of {total}" -> filled in. Values are plain text (use textContent).
+export function format(template, values) {
+  return String(template).replace(/\{(\w+)\}/g, (m, key) => (key in values ? String(values[key]) : m));
+}
+
+export function numbers(lang) {
+  const nf = new Intl.NumberFormat(lang);
+  const pf = new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 });
+  const plural = new Intl.PluralRules(lang);
+  return {
+    n: (value) => nf.format(value),
+    pct: (whole) => pf.format(whole / 100),
+    // one/other strings contain {count}
+    count: (value, one, other) => format(plural.select(value) === 'one' ? one : other, { count: nf.format(value) }),
+  };
+}
+
+// Whole percentages: Math.round(count * 100 / voters), 0 when nobody voted.
+export function share(count, voters) {
+  return voters > 0 ? Math.round((count * 100) / voters) : 0;
+}
+
+export function show(node, visible) {
+  if (node) node.hidden = !visible;
+}
+
+// A new element with its class and (plain) text.
+export function make(tag, className, text) {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function setText(node, text) {
+  if (node && node.textContent !== text) node.textContent = text;
+}
+
+export class LiveConnection {
+  /* options: path (ws path), lang (language of server texts), onMessage(msg),
+     onStatus(status), onClose(code), onLost(failures in a row), params() -> object|null
+     (extra query parameters)
+     status: "connecting" | "online" | "offline" */
+  constructor(options) {
+    this.path = options.path;
+    this.lang = options.lang || '';
+    this.onMessage = options.onMessage || (() => {});
+    this.onStatus = options.onStatus || (() => {});
+    this.onClose = options.onClose || (() => {});
+    this.onLost = options.onLost || (() => {});
+    this.params = options.params || (() => null);
+    this.pending = new Map();
+    this.status = '';
+    this.ws = null;
+    this.attempt = 0;
+    this.lastMessage = Date.now();
+    this.probed = false;
+    this.retryTimer = 0;
+    this.openTimer = 0;
+    this.probeTimer = 0;
+    this.idleTimer = 0;
+    this.syncTimer = 0;
+  }
+
+  start() {
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.wake();
+    });
+    window.addEventListener('online', () => this.wake());
+    window.addEventListener('pageshow', (event) => {
+      if (event.persisted) this.wake();
+    });
+    this.idleTimer = setInterval(() => this.checkIdle(), 5000);
+    this.connect();
+  }
+
+  url() {
+    let url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + this.path;
+    const params = { ...(this.lang ? { lang: this.lang } : {}), ...(this.params() || {}) };
+    const query = new URLSearchParams(params).toString();
+    if (query) url += (url.includes('?') ? '&' : '?') + query;
+    return url;
+  }
+
+  connect() {
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.openTimer);
+    clearTimeout(this.probeTimer);
+    this.drop();
+    if (this.status !== 'offline') this.setStatus('connecting');
+    let ws;
+    try {
+      ws = new WebSocket(this.url());
+    } catch (err) {
+      console.error('live: cannot open WebSocket', err);
+      this.lost();
+      return;
+    }
+    this.ws = ws;
+    this.openTimer = setTimeout(() => {
+      if (ws === this.ws && ws.readyState !== WebSocket.OPEN) this.lost();
+    }, CONNECT_TIMEOUT);
+    ws.onopen = () => {
+      if (ws !== this.ws) return;
+      clearTimeout(this.openTimer);
+      this.attempt = 0;
+      this.lastMessage = Date.now();
+      this.probed = false;
+      this.setStatus('online');
+    };
+    ws.onmessage = (event) => {
+      if (ws === this.ws) this.received(event.data);
+    };
+    ws.onclose = (event) => {
+      if (ws !== this.ws) return;
+      if (event.code === REFUSED) this.attempt = Math.max(this.attempt, 6);
+      this.onClose(event.code);
+      this.lost();
+    };
+    ws.onerror = () => {
+      /* a close event follows */
+    };
+  }
+
+  // Forget the current socket without triggering its handlers.
+  drop() {
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+      try {
+        ws.close();
+      } catch (e) {
+        /* already closed */
+      }
+    }
+    this.failPending();
+  }
+
+  lost() {
+    this.drop();
+    this.setStatus('offline');
+    clearTimeout(this.retryTimer);
+    // 0.5-1 s, 1-2 s, 2-4 s ... up to 5-10 s: jitter spreads a hall full of phones
+    const ceiling = Math.min(MAX_DELAY, 2 * MIN_DELAY * 2 ** this.attempt);
+    const delay = ceiling / 2 + (Math.random() * ceiling) / 2;
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.onLost(this.attempt);
+  }
+
+  // Back on screen or back on the network: check the line now instead of waiting.
+  wake() {
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.CONNECTING) return;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      this.send({ type: 'sync' });
+      clearTimeout(this.probeTimer);
+      this.probeTimer = setTimeout(() => this.connect(), PROBE_TIMEOUT);
+      return;
+    }
+    this.attempt = 0;
+    this.connect();
+  }
+
+  checkIdle() {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    const quiet = Date.now() - this.lastMessage;
+    if (quiet > IDLE_LIMIT) {
+      console.warn('live: no message for', quiet, 'ms; reconnecting');
+      this.connect();
+    } else if (quiet > IDLE_PROBE && !this.probed) {
+      this.probed = true;
+      this.send({ type: 'sync' });
+    }
+  }
+
+  received(data) {
+    this.lastMessage = Date.now();
+    this.probed = false;
+    clearTimeout(this.probeTimer);
+    let msg;
+    try {
+      msg = JSON.parse(data);
+    } catch (err) {
+      console.error('live: message is not JSON', data);
+      return;
+    }
+    if (!msg || typeof msg.type !== 'string') {
+      console.error('live: message without type', msg);
+      return;
+    }
+    if ((msg.type === 'ack' || msg.type === 'error') && msg.id != null && this.pending.has(msg.id)) {
+      const entry = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      clearTimeout(entry.timer);
+      if (msg.type === 'ack') entry.resolve(msg);
+      else entry.reject(msg);
+      return;
+    }
+    if (msg.type === 'status') {
+      // The server lost (or regained) its data store: what is on screen may be stale.
+      this.stale = msg.redis !== 'ok';
+      this.showBanner();
+      if (!this.stale) this.send({ type: 'sync' });
+      return;
+    }
+    if (msg.type === 'error' && msg.id == null && msg.code === 'retry_later') {
+      // the server could not build a snapshot: ask again shortly
+      clearTimeout(this.syncTimer);
+      this.syncTimer = setTimeout(() => this.send({ type: 'sync' }), 2000 + Math.random() * 3000);
+    }
+    this.onMessage(msg);
+  }
+
+  send(msg) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  // Send with a fresh id; resolves with the ack, rejects with the error message
+  // ({code, message}) or a local {code: "offline" | "timeout"}.
+  command(msg, timeout = COMMAND_TIMEOUT) {
+    return new Promise((resolve, reject) => {
+      const id = newId();
+      if (!this.send({ ...msg, id })) {
+        reject({ code: 'offline' });
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject({ code: 'timeout' });
+      }, timeout);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+  }
+
+  failPending() {
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject({ code: 'offline' });
+    }
+    this.pending.clear();
+  }
+
+  setStatus(status) {
+    if (status === this.status) return;
+    this.status = status;
+    document.documentElement.dataset.connection = status;
+    this.showBanner();
+    this.onStatus(status);
+  }
+
+  showBanner() {
+    const banner = document.getElementById('conn-banner');
+    if (!banner) return;
+    if (this.status === 'offline') setText(banner, banner.dataset.offline || '');
+    else setText(banner, this.stale ? banner.dataset.stale || '' : '');
+    document.documentElement.dataset.stale = this.stale ? 'true' : 'false';
+  }
+}
+
+// One handler per message type: handlers.type(msg); a type mapped to null is known and ignored.
+export function dispatch(handlers) {
+  return (msg) => {
+    if (!(msg.type in handlers)) console.error('live: unknown message type', msg.type, msg);
+    else if (handlers[msg.type]) handlers[msg.type](msg);
+  };
+}
+
+// Keep the screen awake while the page is shown, where the browser allows it (not on
+// plain http): the moderator's laptop and the projector during the debate.
+export function keepAwake() {
+  let lock = null;
+  async function request() {
+    if (!('wakeLock' in navigator) || document.visibilityState !== 'visible' || lock) return;
+    try {
+      lock = await navigator.wakeLock.request('screen');
+      lock.addEventListener('release', () => {
+        lock = null;
+      });
+    } catch (err) {
+      /* not available here; the setup has to keep the screen on */
+    }
+  }
+  document.addEventListener('visibilitychange', request);
+  request();
+}

@@ -1,0 +1,223 @@
+/* live: the moderator's controls: commands with their pending state and errors (the
+   alert box), the proposition buttons, what the projector shows, and the keyboard. */
+import { setText } from './connection.js';
+
+export function setupControls(ctx) {
+  const { S, busy } = ctx;
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    alert: $('alert'),
+    alertText: $('alert-text'),
+    alertClose: $('alert-close'),
+    cmdStatus: $('cmd-status'),
+    logout: $('logout-form'),
+    buttons: Object.fromEntries(Array.from(document.querySelectorAll('[data-command]'), (b) => [b.dataset.command, b])),
+    screens: Array.from(document.querySelectorAll('[data-screen]')),
+  };
+  let pendingGoto = null; // target of a goto not yet acknowledged
+
+  // The proposition `step` places from the current one (or from a goto still in flight).
+  function neighbour(step) {
+    const base = pendingGoto !== null ? pendingGoto : ctx.currentId();
+    if (base === null) return step > 0 && ctx.propositions.length ? ctx.propositions[0].id : null;
+    const at = ctx.propositions.findIndex((p) => p.id === base);
+    const next = ctx.propositions[at + step];
+    return at >= 0 && next ? next.id : null;
+  }
+
+  // --- alert -------------------------------------------------------------------------
+
+  function showAlert(text) {
+    setText(el.alertText, text);
+    el.alert.hidden = false;
+  }
+
+  function clearAlert() {
+    el.alert.hidden = true;
+    setText(el.alertText, '');
+  }
+
+  function errorText(err) {
+    if (err && err.message) return err.message;
+    if (err && err.code === 'offline') return S.error_offline;
+    if (err && err.code === 'timeout') return S.error_timeout;
+    return S.error_generic;
+  }
+
+  // --- commands ------------------------------------------------------------------------
+
+  function setBusy(button, on) {
+    if (!button) return;
+    button.classList.toggle('is-pending', on);
+    if (on) button.setAttribute('aria-busy', 'true');
+    else button.removeAttribute('aria-busy');
+  }
+
+  /* Send one command. `key` makes a command exclusive (a second click while the first is
+     in flight does nothing); `button` shows the pending state; `report(err)` shows an
+     error somewhere else than the alert box. Resolves with the ack, or null on error. */
+  async function run(key, message, button, report) {
+    if (busy.has(key)) return null;
+    busy.add(key);
+    setBusy(button, true);
+    ctx.render();
+    try {
+      const ack = await ctx.conn.command(message);
+      if (!report) clearAlert();
+      return ack;
+    } catch (err) {
+      if (report) report(errorText(err));
+      else showAlert(errorText(err));
+      return null;
+    } finally {
+      busy.delete(key);
+      setBusy(button, false);
+      ctx.render();
+      // a question's buttons show their pending state; settings are rendered by their caller
+      // once it has applied the result
+      if (key.startsWith('q:')) ctx.questionDone();
+    }
+  }
+
+  async function goTo(id, button) {
+    if (id === null || pendingGoto !== null) return;
+    pendingGoto = id;
+    try {
+      await run('goto', { type: 'goto', proposition: id }, button);
+    } finally {
+      pendingGoto = null;
+      ctx.render();
+    }
+  }
+
+  function screenShown() {
+    return ctx.state && ctx.state.screen === 'questions' ? 'questions' : 'proposition';
+  }
+
+  function enabled(name) {
+    const phase = ctx.state ? ctx.state.phase : null;
+    const hasProposition = ctx.currentId() !== null;
+    switch (name) {
+      case 'prev':
+        return neighbour(-1) !== null;
+      case 'next':
+        return neighbour(1) !== null;
+      case 'open':
+        return hasProposition && phase !== 'open';
+      case 'close':
+        return hasProposition && phase === 'open';
+      case 'reveal':
+        return hasProposition && !ctx.state.revealed;
+      case 'hide':
+        return hasProposition && !!ctx.state.revealed;
+      case 'round2':
+        return hasProposition && (ctx.state.round || 1) < 2 && phase !== 'waiting';
+      case 'screen':
+        return !!ctx.state;
+      default:
+        return false;
+    }
+  }
+
+  function perform(name) {
+    if (!ctx.state || !enabled(name) || busy.has(name)) return;
+    const button = el.buttons[name];
+    switch (name) {
+      case 'prev':
+      case 'next':
+        goTo(neighbour(name === 'next' ? 1 : -1), button);
+        break;
+      case 'round2':
+        // Destructive-ish: a fresh vote, results hidden again, round 1 cannot come back.
+        if (!window.confirm(S.confirm_round2)) return;
+        run('round2', { type: 'open', round: 2 }, button);
+        break;
+      case 'screen': {
+        const show = screenShown() === 'questions' ? 'proposition' : 'questions';
+        showScreen(show);
+        break;
+      }
+      default:
+        run(name, { type: name }, button);
+    }
+  }
+
+  function showScreen(show) {
+    if (!ctx.state || busy.has('screen') || show === screenShown()) return;
+    run('screen', { type: 'screen', show }, el.screens.find((b) => b.dataset.screen === show));
+  }
+
+  function render() {
+    const { state } = ctx;
+    for (const [name, button] of Object.entries(el.buttons)) {
+      button.setAttribute('aria-disabled', String(!state || !enabled(name)));
+    }
+    const shown = screenShown();
+    for (const button of el.screens) {
+      button.setAttribute('aria-pressed', String(!!state && button.dataset.screen === shown));
+      button.setAttribute('aria-disabled', String(!state));
+    }
+    setText(el.cmdStatus, busy.size ? S.pending : '');
+  }
+
+  for (const [name, button] of Object.entries(el.buttons)) {
+    button.addEventListener('click', () => perform(name));
+  }
+  for (const button of el.screens) {
+    button.addEventListener('click', () => showScreen(button.dataset.screen));
+  }
+  el.alertClose.addEventListener('click', clearAlert);
+  el.logout.addEventListener('submit', (event) => {
+    if (!window.confirm(S.confirm_logout)) event.preventDefault();
+  });
+
+  let swallowSpaceKeyUp = false;
+  document.addEventListener('keydown', (event) => {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target;
+    if (target.closest && target.closest('input, textarea, select, [contenteditable]')) return;
+    let action = null;
+    switch (event.key) {
+      case 'ArrowRight':
+      case 'PageDown':
+        action = 'next';
+        break;
+      case 'ArrowLeft':
+      case 'PageUp':
+        action = 'prev';
+        break;
+      case ' ':
+      case 'Spacebar':
+        // On a question's button, a tab or a link Space keeps its own meaning (press it);
+        // on the proposition controls and everywhere else it opens or closes voting.
+        if (target.closest && target.closest('a, button') && !target.closest('.controls, .prop-list')) return;
+        action = ctx.state && ctx.state.phase === 'open' ? 'close' : 'open';
+        swallowSpaceKeyUp = true; // a focused button would otherwise click on keyup
+        break;
+      case 'r':
+      case 'R':
+        action = ctx.state && ctx.state.revealed ? 'hide' : 'reveal';
+        break;
+      case 'q':
+      case 'Q':
+        action = 'screen';
+        break;
+      default:
+        return; // not a shortcut: let the browser have it
+    }
+    event.preventDefault();
+    if (event.repeat) return;
+    perform(action);
+  });
+  document.addEventListener('keyup', (event) => {
+    if ((event.key === ' ' || event.key === 'Spacebar') && swallowSpaceKeyUp) {
+      swallowSpaceKeyUp = false;
+      event.preventDefault();
+    }
+  });
+
+  return {
+    run, goTo, render, showAlert, clearAlert, errorText,
+    pendingGoto: () => pendingGoto,
+  };
+}

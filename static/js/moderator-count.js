@@ -1,0 +1,221 @@
+/* live: the moderator's live count (bars, marker, the table per perspective), the hand
+   count form and the countdown, for the current proposition and round. */
+import { format, setText, share, show } from './connection.js';
+import { clock, secondsLeft } from './countdown.js';
+import { drawBars, figures, markerOf, readBars } from './results.js';
+
+export function setupCount(ctx) {
+  const { S, num } = ctx;
+  const dec = new Intl.NumberFormat(ctx.cfg.lang, { maximumFractionDigits: 1 });
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    voters: $('voters'),
+    marker: $('marker'),
+    handCount: $('hand-count-line'),
+    handCountText: $('hand-count-text'),
+    equalWeight: $('equal-weight'),
+    splitBody: $('split-body'),
+    bars: readBars(),
+    handForm: $('hand-form'),
+    handTarget: $('hand-target'),
+    handGroup: $('hand-group'),
+    handSubmit: $('hand-submit'),
+    handStatus: $('hand-status'),
+    countdown: $('countdown-form'),
+    cdSeconds: $('cd-seconds'),
+    cdClose: $('cd-close'),
+    cdStart: $('cd-start'),
+    cdStop: $('cd-stop'),
+    cdRemaining: $('cd-remaining'),
+  };
+
+  function percent(value) {
+    return dec.format(value) + '%';
+  }
+
+  function figuresLine(counts, text) {
+    return figures(ctx.choices, S.labels, (choice) => text(counts[choice] || 0));
+  }
+
+  function render() {
+    const { tally } = ctx;
+    const counts = tally && tally.counts ? tally.counts : {};
+    const voters = tally ? tally.voters || 0 : 0;
+    drawBars(el.bars, counts, voters, num, { countFirst: true });
+    setText(el.voters, num.n(voters));
+
+    const marker = markerOf(tally);
+    show(el.marker, !!marker);
+    if (marker) {
+      setText(el.marker, S[marker]);
+      el.marker.dataset.marker = marker;
+    }
+
+    const hands = tally && tally.manual ? tally.manual : null;
+    show(el.handCount, !!hands);
+    if (hands) setText(el.handCountText, format(S.hand_count, { figures: figuresLine(hands, (v) => num.n(v)) }));
+
+    if (el.equalWeight) {
+      const ew = tally && tally.equal_weight ? tally.equal_weight : null;
+      show(el.equalWeight, !!ew);
+      if (ew) setText(el.equalWeight, format(S.equal_weight, { figures: figuresLine(ew, percent) }));
+    }
+    if (el.splitBody) renderSplit(tally && tally.by_perspective ? tally.by_perspective : null);
+    renderHandTarget();
+    renderCountdown();
+    el.cdStart.setAttribute('aria-disabled', String(!ctx.proposition()));
+    el.cdStop.setAttribute('aria-disabled', String(!(ctx.state && ctx.state.deadline)));
+  }
+
+  function renderSplit(groups) {
+    const rows = ctx.perspectives.map((name) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = name;
+      tr.append(th);
+      const group = groups ? groups[name] : undefined;
+      if (group) {
+        // on a phone the voters column is hidden: the number goes under the name
+        const sub = document.createElement('span');
+        sub.className = 'cell-sub cell-voters-sub';
+        sub.textContent = num.count(group.voters || 0, S.voters_one, S.voters_other);
+        th.append(' ', sub);
+      }
+      if (group === null) {
+        const td = document.createElement('td');
+        td.colSpan = ctx.choices.length + 1; // spans the voters column too, hidden or not
+        td.className = 'cell-too-few';
+        td.textContent = S.too_few;
+        tr.append(td);
+        return tr;
+      }
+      const gCounts = group && group.counts ? group.counts : {};
+      const gVoters = group ? group.voters || 0 : 0;
+      for (const choice of ctx.choices) {
+        const td = document.createElement('td');
+        td.className = 'cell-num';
+        const count = gCounts[choice] || 0;
+        if (group) {
+          const sub = document.createElement('span');
+          sub.className = 'cell-sub';
+          sub.textContent = num.pct(share(count, gVoters));
+          td.append(num.n(count), ' ', sub);
+        } else {
+          td.textContent = '–';
+        }
+        tr.append(td);
+      }
+      const td = document.createElement('td');
+      td.className = 'cell-num col-voters';
+      td.textContent = group ? num.n(gVoters) : '–';
+      tr.append(td);
+      return tr;
+    });
+    el.splitBody.replaceChildren(...rows);
+  }
+
+  function renderHandTarget() {
+    const prop = ctx.proposition();
+    setText(el.handTarget, prop
+      ? format(S.hand_target, { n: num.n(prop.index + 1), round: num.n(ctx.state.round || 1) })
+      : S.hand_none);
+    el.handSubmit.setAttribute('aria-disabled', String(!prop));
+  }
+
+  // --- hand counts -----------------------------------------------------------------------
+
+  async function sendHandCount(event) {
+    event.preventDefault();
+    const prop = ctx.proposition();
+    if (!prop) return;
+    const counts = {};
+    for (const choice of ctx.choices) {
+      const input = el.handForm.elements.namedItem(choice);
+      const raw = input.value.trim();
+      const value = raw === '' ? 0 : Number(raw);
+      const bad = !Number.isInteger(value) || value < 0 || value > 1000000;
+      if (bad) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+      counts[choice] = value;
+    }
+    if (Object.values(counts).some((v) => !Number.isInteger(v) || v < 0 || v > 1000000)) {
+      setText(el.handStatus, S.error_number);
+      el.handStatus.dataset.kind = 'error';
+      return;
+    }
+    const perspective = el.handGroup && el.handGroup.value ? el.handGroup.value : null;
+    setText(el.handStatus, S.pending);
+    el.handStatus.dataset.kind = 'pending';
+    const ack = await ctx.run('hand', {
+      type: 'hand_count', proposition: prop.id, round: ctx.state.round || 1, counts, perspective,
+    }, el.handSubmit, (text) => {
+      setText(el.handStatus, text);
+      el.handStatus.dataset.kind = 'error';
+    });
+    if (ack) {
+      setText(el.handStatus, S.saved);
+      el.handStatus.dataset.kind = 'ok';
+    }
+  }
+
+
+  // --- countdown -------------------------------------------------------------------------
+
+  let countdownTimer = 0;
+
+  function renderCountdown() {
+    const deadline = ctx.state && typeof ctx.state.deadline === 'number' ? ctx.state.deadline : null;
+    if (deadline === null) {
+      clearInterval(countdownTimer);
+      countdownTimer = 0;
+      setText(el.cdRemaining, S.no_countdown);
+      el.cdRemaining.dataset.running = 'false';
+      return;
+    }
+    const left = secondsLeft(deadline, ctx.clockOffset);
+    if (left <= 0) {
+      setText(el.cdRemaining, S.time_up);
+      el.cdRemaining.dataset.running = 'done';
+      clearInterval(countdownTimer);
+      countdownTimer = 0;
+      return;
+    }
+    const template = ctx.state.auto_close && ctx.state.phase === 'open' ? S.remaining_close : S.remaining;
+    setText(el.cdRemaining, format(template, { time: clock(left) }));
+    el.cdRemaining.dataset.running = 'true';
+    if (!countdownTimer) countdownTimer = setInterval(renderCountdown, 250);
+  }
+
+  function startCountdown(event) {
+    event.preventDefault();
+    if (!ctx.proposition()) return;
+    const seconds = Number(el.cdSeconds.value);
+    if (!Number.isInteger(seconds) || seconds < 5 || seconds > 3600) {
+      el.cdSeconds.setAttribute('aria-invalid', 'true');
+      ctx.showAlert(S.error_seconds);
+      el.cdSeconds.focus();
+      return;
+    }
+    el.cdSeconds.removeAttribute('aria-invalid');
+    ctx.run('countdown-start', { type: 'countdown', seconds, close: el.cdClose.checked }, el.cdStart);
+  }
+
+  function stopCountdown() {
+    if (!(ctx.state && ctx.state.deadline)) return;
+    // its own key: a stop right after a start must not be swallowed while the start's ack is on its way
+    ctx.run('countdown-stop', { type: 'countdown', seconds: null }, el.cdStop);
+  }
+
+  el.handForm.addEventListener('submit', sendHandCount);
+  el.countdown.addEventListener('submit', startCountdown);
+  el.cdStop.addEventListener('click', stopCountdown);
+
+  return {
+    render,
+    // another proposition or round: the last hand count's status no longer applies
+    clear() {
+      setText(el.handStatus, '');
+    },
+  };
+}

@@ -1,0 +1,317 @@
+/* live: the projector. Read-only; follows the state, tallies and questions pushed by the
+   server: the current proposition and its results, or the question wall.
+   F toggles full screen, T the light background. */
+import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, show, store } from './connection.js';
+import { clock, secondsLeft, sequence } from './countdown.js';
+import { drawBars, drawSplitList, equalWeightText, growFromZero, lengthClass, markerOf, readBars } from './results.js';
+
+const cfg = config();
+const S = cfg.strings;
+const num = numbers(cfg.lang);
+const $ = (id) => document.getElementById(id);
+
+let state = null;
+let tally = null; // latest tally for the current proposition and round
+const stateSeq = sequence();
+const tallySeq = sequence(); // since the current proposition and round
+let shownText = null;
+let questions = null; // last "questions" message
+let clockOffset = 0; // server clock minus ours
+let countdownTimer = 0;
+const WALL_MAX = 8;
+
+const el = {
+  root: $('projector'),
+  connecting: $('connecting'),
+  lobby: $('lobby'),
+  proposition: $('proposition'),
+  label: $('prop-label'),
+  round: $('round-badge'),
+  text: $('prop-text'),
+  handCount: $('hand-count'),
+  countdown: $('countdown'),
+  marker: $('marker'),
+  split: $('split'),
+  splitList: $('split-list'),
+  equal: $('equal-weight'),
+  wall: $('wall'),
+  pinned: $('wall-pinned'),
+  pinnedText: $('wall-pinned-text'),
+  pinnedName: $('wall-pinned-name'),
+  pinnedTo: $('wall-pinned-to'),
+  wallList: $('wall-list'),
+  wallEmpty: $('wall-empty'),
+  phase: $('phase-text'),
+  count: $('vote-count'),
+  results: $('results'),
+  theme: $('theme-toggle'),
+  fullscreen: $('fullscreen-toggle'),
+  bars: readBars(),
+};
+
+function render() {
+  const prop = state ? state.proposition : null;
+  const wall = !!state && state.screen === 'questions';
+  show(el.connecting, !state);
+  show(el.lobby, !!state && !prop && !wall);
+  show(el.proposition, !!prop && !wall);
+  show(el.wall, wall);
+  el.root.dataset.phase = !state ? 'connecting' : wall ? 'questions' : prop ? state.phase : 'lobby';
+  el.root.dataset.revealed = String(!!(state && state.revealed));
+  el.root.dataset.split = 'false'; // until revealed results with a split are drawn
+  renderCountdown();
+  if (wall) {
+    renderWall();
+    return;
+  }
+  if (!prop) return;
+
+  setText(el.label, format(S.proposition_of, { n: num.n(prop.index + 1), total: num.n(state.total) }));
+  show(el.round, state.round > 1);
+  setText(el.round, state.round > 1 ? format(S.round, { n: num.n(state.round) }) : '');
+  if (shownText !== prop.id + '\n' + prop.text) {
+    shownText = prop.id + '\n' + prop.text;
+    el.text.textContent = prop.text;
+    el.text.className = 'prop-text ' + lengthClass(prop.text);
+    // restart the entrance animation
+    void el.text.offsetWidth;
+    el.text.classList.add('enter');
+  }
+
+  const counts = state.revealed && tally ? tally.counts : null;
+  let phase = S.waiting;
+  if (state.phase === 'open') phase = S.open;
+  else if (state.phase === 'closed') phase = counts ? S.closed : S.closed_hidden;
+  setText(el.phase, phase);
+
+  const voters = tally ? tally.voters || 0 : 0;
+  setText(el.count, state.phase === 'waiting' && !voters ? '' : num.count(voters, S.votes_one, S.votes_other));
+  show(el.handCount, !!(tally && tally.manual));
+
+  const appearing = !!counts && el.results.hidden;
+  show(el.results, !!counts);
+  if (!counts) {
+    fitStage();
+    return;
+  }
+  if (appearing) growFromZero(el.bars, el.results);
+  drawBars(el.bars, counts, voters, num);
+  renderSplit();
+  fitStage();
+}
+
+// Long proposition, many groups: shrink the proposition until everything fits the screen.
+function fitStage() {
+  const box = el.proposition.parentElement;
+  const current = parseFloat(el.root.style.getPropertyValue('--fit')) || 1;
+  if (current === 1 && el.proposition.offsetHeight <= box.clientHeight) return;
+  el.text.classList.add('is-fitting'); // measure final sizes, not a transition's
+  let fit = 1;
+  el.root.style.setProperty('--fit', '1');
+  while (fit > 0.45 && el.proposition.offsetHeight > box.clientHeight) {
+    fit -= 0.05;
+    el.root.style.setProperty('--fit', fit.toFixed(2));
+  }
+  void el.text.offsetWidth;
+  el.text.classList.remove('is-fitting');
+}
+
+// --- split by perspective, consensus marker ------------------------------------------
+
+function renderSplit() {
+  const groups = tally.by_perspective && Object.keys(tally.by_perspective).length ? tally.by_perspective : null;
+  const marker = markerOf(tally);
+  const equal = equalWeightText(tally, choices(), S, num);
+  show(el.split, !!(groups || marker || equal));
+  el.root.dataset.split = String(!!groups);
+  show(el.marker, !!marker);
+  setText(el.marker, marker ? S[marker] : '');
+  if (marker) el.marker.dataset.marker = marker;
+  show(el.equal, !!equal);
+  if (equal) setText(el.equal, equal);
+  el.splitList.textContent = '';
+  if (!groups) return;
+  el.splitList.style.setProperty('--rows', String(Object.keys(groups).length));
+  drawSplitList(el.splitList, groups, cfg.perspectives, choices(), S, num, { pctInSegment: true });
+}
+
+function choices() {
+  return el.bars.map((bar) => bar.choice);
+}
+
+// --- question wall ----------------------------------------------------------------
+
+// The server sends the wall in its order ("votes" or "balanced"): keep it.
+function wallItems() {
+  const items = questions && Array.isArray(questions.items) ? questions.items : [];
+  return items.filter((item) => item.status === 'visible' && !item.pinned);
+}
+
+function renderWall() {
+  const items = questions && Array.isArray(questions.items) ? questions.items : [];
+  const pinned = items.find((item) => item.pinned) || null;
+  show(el.pinned, !!pinned);
+  if (pinned) {
+    setText(el.pinnedText, pinned.text);
+    el.pinnedText.className = 'wall-pinned-text ' + lengthClass(pinned.text);
+    setText(el.pinnedName, pinned.name || '');
+    show(el.pinnedName, !!pinned.name);
+    setText(el.pinnedTo, pinned.to ? format(S.to, { name: pinned.to }) : '');
+    show(el.pinnedTo, !!pinned.to);
+  }
+  const list = wallItems().slice(0, pinned ? WALL_MAX - 2 : WALL_MAX);
+  el.wallList.textContent = '';
+  for (const item of list) {
+    const li = document.createElement('li');
+    li.className = 'wall-item';
+    const votes = document.createElement('span');
+    votes.className = 'wall-votes';
+    votes.textContent = '▲ ' + num.n(item.votes || 0);
+    const body = document.createElement('span');
+    body.className = 'wall-body';
+    const text = document.createElement('span');
+    text.className = 'wall-text';
+    text.textContent = item.text;
+    body.append(text);
+    if (item.name || item.to) {
+      const meta = document.createElement('span');
+      meta.className = 'wall-meta';
+      if (item.name) {
+        const name = document.createElement('span');
+        name.className = 'q-name';
+        name.textContent = item.name;
+        meta.append(name);
+      }
+      if (item.to) {
+        const to = document.createElement('span');
+        to.className = 'q-to';
+        to.textContent = format(S.to, { name: item.to });
+        meta.append(to);
+      }
+      body.append(meta);
+    }
+    li.append(votes, body);
+    el.wallList.append(li);
+  }
+  show(el.wallEmpty, !pinned && !list.length);
+  fitWall();
+}
+
+// Only whole questions: drop the ones that do not fit on the screen.
+function fitWall() {
+  const bottom = el.wall.parentElement.getBoundingClientRect().bottom;
+  let last = el.wallList.lastElementChild;
+  while (last && last.getBoundingClientRect().bottom > bottom + 1) {
+    last.remove();
+    last = el.wallList.lastElementChild;
+  }
+}
+
+// --- countdown --------------------------------------------------------------------
+
+function renderCountdown() {
+  const deadline = state && state.proposition && state.phase !== 'closed' && state.screen !== 'questions'
+    && typeof state.deadline === 'number' ? state.deadline : null;
+  show(el.countdown, deadline !== null);
+  if (deadline === null) {
+    clearInterval(countdownTimer);
+    countdownTimer = 0;
+    return;
+  }
+  if (!countdownTimer) countdownTimer = setInterval(renderCountdown, 250);
+  const left = secondsLeft(deadline, clockOffset);
+  setText(el.countdown, left > 0 ? clock(left) : S.time_up);
+  el.countdown.classList.toggle('is-ending', left <= 10);
+}
+
+function onState(msg) {
+  if (!stateSeq.newer(msg.seq)) return;
+  const before = state && state.proposition;
+  const prop = msg.proposition;
+  if (!prop || !before || before.id !== prop.id || state.round !== msg.round) {
+    tally = null;
+    tallySeq.reset();
+  }
+  if (typeof msg.server_time === 'number') clockOffset = msg.server_time - Date.now();
+  state = msg;
+  render();
+}
+
+function onTally(msg) {
+  const prop = state && state.proposition;
+  if (!prop || msg.proposition !== prop.id) return;
+  if (msg.round != null && msg.round !== state.round) return;
+  if (!tallySeq.newer(msg.seq)) return;
+  tally = msg;
+  if (state.screen !== 'questions') render();
+}
+
+function onQuestions(msg) {
+  const seen = questions && typeof questions.seq === 'number' ? questions.seq : -1;
+  if (typeof msg.seq === 'number' && msg.seq < seen) return;
+  questions = msg;
+  if (state && state.screen === 'questions') render();
+}
+
+const onMessage = dispatch({
+  welcome: (msg) => {
+    stateSeq.reset();
+    questions = null;
+    if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
+  },
+  state: onState,
+  tally: onTally,
+  questions: onQuestions,
+  presence: null,
+  ack: null,
+  error: (msg) => console.warn('live: server error', msg),
+});
+
+// --- full screen, theme, screen wake lock ----------------------------------------------
+
+function toggleFullscreen() {
+  const root = document.documentElement;
+  if (document.fullscreenElement || document.webkitFullscreenElement) {
+    (document.exitFullscreen || document.webkitExitFullscreen).call(document);
+  } else {
+    const request = root.requestFullscreen || root.webkitRequestFullscreen;
+    if (request) {
+      const result = request.call(root);
+      if (result && result.catch) result.catch((err) => console.warn('live: full screen refused', err));
+    }
+  }
+}
+
+function setTheme(light) {
+  document.body.classList.toggle('theme-light', light);
+  el.theme.setAttribute('aria-pressed', String(light));
+  store.set(THEME_KEY, light ? 'light' : 'dark');
+}
+
+const THEME_KEY = 'live:projector-theme';
+store.rename('live:screen-theme', THEME_KEY);
+const wanted = new URLSearchParams(location.search).get('theme') || store.get(THEME_KEY, 'dark');
+setTheme(wanted === 'light');
+el.theme.addEventListener('click', () => setTheme(!document.body.classList.contains('theme-light')));
+el.fullscreen.addEventListener('click', toggleFullscreen);
+document.addEventListener('keydown', (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+  if (event.target.closest && event.target.closest('input, textarea, select')) return;
+  if (event.key === 'f' || event.key === 'F') {
+    event.preventDefault();
+    toggleFullscreen();
+  } else if (event.key === 't' || event.key === 'T') {
+    event.preventDefault();
+    setTheme(!document.body.classList.contains('theme-light'));
+  }
+});
+
+keepAwake();
+window.addEventListener('resize', () => {
+  if (state) render();
+});
+cfg.perspectives = cfg.perspectives || [];
+
+const conn = new LiveConnection({ path: cfg.ws_path, lang: cfg.lang, onMessage });
+conn.start();
+render();
