@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import expect
 
-from .browser import browser  # noqa: F401  (fixture)
-from .clients import Moderator, Phone, Screen, create_event
+from ..support.clients import Moderator, Phone, Screen, create_event
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +18,7 @@ async def texts_of(locator, count: int) -> list[str]:
     return [text.strip() for text in await locator.all_text_contents()]
 
 
-async def test_equal_votes_are_listed_in_the_servers_order_on_every_page(server, browser):  # noqa: F811
+async def test_equal_votes_are_listed_in_the_servers_order_on_every_page(server, browser):
     event = await create_event(server.url, premoderation=False)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
