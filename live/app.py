@@ -18,7 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, pages, signin, sockets, web
+from . import api, control, pages, signin, sockets, web
 from .access import Access
 from .bus import Bus
 from .debate import Debate
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events/{code}/questions.csv", api.questions_csv),
         Route("/api/events/{code}/export", api.export),
         Route("/api/events/{code}/definition", api.event_definition),
+        Route("/api/events/{code}/control", control.control, methods=["POST"]),
         Route("/moderate/{code}/definition.json", api.event_definition),
         Route("/results/{code}", pages.results_report),
         Route("/events", pages.events_page),
