@@ -111,6 +111,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/e/{code}", pages.audience),
         Route("/projector/{code}", pages.projector),
         Route("/screen/{code}", pages.projector),  # the address printed before 0.2
+        Route("/overlay/{code}", pages.overlay),
+        Route("/overlay/{code}/{variant:str}", pages.overlay),
         Route("/qr/{code}.svg", pages.qr_code),
         Route("/theme/{code}.css", pages.theme),
         Route("/logo/{code}", pages.logo),

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import segno
 from babel.dates import format_datetime
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -39,6 +40,7 @@ from .web import (
 )
 
 PARTICIPANT_COOKIE_SECONDS = 30 * 86400
+OVERLAYS = ("full", "lower-third", "join")
 
 
 def _no_store(response: Response) -> Response:
@@ -84,6 +86,19 @@ async def projector(request: Request) -> Response:
         "event": event, "ws_path": f"/ws/{event.code}/projector",
         "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1],
         "qr_path": f"/qr/{event.code}.svg",
+    }, event=event)
+
+
+async def overlay(request: Request) -> Response:
+    """A livestream overlay (OBS / vMix browser source): full, lower-third or join."""
+    variant = request.path_params.get("variant", "full")
+    if variant not in OVERLAYS:
+        raise HTTPException(404)
+    event = await event_or_404(request)
+    base = base_url(request)
+    return render(request, "overlay.html", {
+        "event": event, "variant": variant, "ws_path": f"/ws/{event.code}/projector",
+        "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1], "qr_path": f"/qr/{event.code}.svg",
     }, event=event)
 
 
