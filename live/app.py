@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/overlay/{code}", pages.overlay),
         Route("/overlay/{code}/{variant:str}", pages.overlay),
         Route("/qr/{code}.svg", pages.qr_code),
+        Route("/qr/{code}/wifi.svg", pages.wifi_qr_code),
         Route("/theme/{code}.css", pages.theme),
         Route("/logo/{code}", pages.logo),
         Route("/moderate/{code}", pages.moderator),

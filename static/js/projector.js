@@ -41,6 +41,7 @@ const el = {
   pinnedTo: $('wall-pinned-to'),
   wallList: $('wall-list'),
   wallEmpty: $('wall-empty'),
+  venue: $('venue'),
   phase: $('phase-text'),
   count: $('vote-count'),
   results: $('results'),
@@ -52,14 +53,17 @@ const el = {
 function render() {
   const prop = state ? state.proposition : null;
   const wall = !!state && state.screen === 'questions';
+  const venue = !!state && state.screen === 'join'; // the "how to join" slide
   show(el.connecting, !state);
-  show(el.lobby, !!state && !prop && !wall);
-  show(el.proposition, !!prop && !wall);
+  show(el.lobby, !!state && !prop && !wall && !venue);
+  show(el.proposition, !!prop && !wall && !venue);
   show(el.wall, wall);
-  el.root.dataset.phase = !state ? 'connecting' : wall ? 'questions' : prop ? state.phase : 'lobby';
+  show(el.venue, venue);
+  el.root.dataset.phase = !state ? 'connecting' : venue ? 'join' : wall ? 'questions' : prop ? state.phase : 'lobby';
   el.root.dataset.revealed = String(!!(state && state.revealed));
   el.root.dataset.split = 'false'; // until revealed results with a split are drawn
   renderCountdown();
+  if (venue) return;
   if (wall) {
     renderWall();
     return;
