@@ -1,6 +1,5 @@
 /* live: the phone's questions tab: ask a question, upvote others'. */
-import { format, make, numbers, setText, show, store } from './connection.js';
-import { byTime, byVotes } from './questions.js';
+import { byTime, byVotes, format, make, numbers, setText, show, store } from './connection.js';
 
 export function setupQuestions({ cfg, S, conn, failure, askedKey }) {
   const num = numbers(cfg.lang);
