@@ -1,4 +1,5 @@
-/* live: the phone's questions tab: ask a question, upvote others'. */
+/* live: the phone's questions tab: ask a question, upvote others'. Loaded by audience.js
+   with import() when the tab is first opened (why: audience.js, "questions tab"). */
 import { byTime, byVotes, format, make, numbers, setText, show, store } from './connection.js';
 
 export function setupQuestions({ cfg, S, conn, failure, askedKey }) {

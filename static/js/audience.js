@@ -3,12 +3,12 @@
    others'. A vote is shown at once ("sending"), kept in localStorage until the server
    acknowledges it, and re-sent (same id) after every reconnect. The votes (Ballot) and the
    perspective prompt live in this file rather than modules of their own: every module the
-   phone loads costs it ~300 B of headers (docs/performance.md, the phone page's weight). */
+   phone loads costs it ~300 B of headers (docs/performance.md, the phone page's weight);
+   the questions tab's module is fetched when the tab is first opened (see "questions tab"). */
 import {
   LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
   markerOf, newId, numbers, readBars, secondsLeft, sequence, setText, show, store,
 } from './connection.js';
-import { setupQuestions } from './audience-questions.js';
 
 const cfg = config();
 const S = cfg.strings;
@@ -50,6 +50,8 @@ const el = {
   bars: readBars(),
   tabs: Array.from(document.querySelectorAll('[role=tab]')),
   voteDot: $('vote-dot'),
+  questionsPanel: $('panel-questions'),
+  qEmpty: $('q-empty'),
 };
 
 // Text of a failed command: the server's message, or ours when nothing came back.
@@ -470,6 +472,7 @@ function selectTab(name, focus) {
     show($(button.getAttribute('aria-controls')), selected);
     if (selected && focus) button.focus();
   }
+  if (name === 'questions') loadQuestions();
   if (state) render();
 }
 
@@ -488,6 +491,57 @@ for (const button of el.tabs) {
   });
 }
 
+// --- questions tab (its module is loaded when the tab is first opened) ---------------------
+
+/* Why: the phone page must stay within its weight on the wire (docs/performance.md, the
+   phone page's weight), and most of the hall only votes; so audience-questions.js is not
+   loaded with the page but with import() the first time the questions tab opens. What the
+   tab shows is the same: until then this keeps the latest "questions" message with the
+   module's own checks (its seq, reset by a new connection; `upvoted` from the last message
+   that had it) and hands it over when the module starts; a question sent or a sort tapped
+   while the module is on its way is done once it is there. */
+let questions = null; // the tab's module (setupQuestions) once loaded
+let questionsLoading = null; // the import() under way
+const early = { seq: -1, msg: null, upvoted: null }; // "questions" until then
+
+function earlyQuestions(msg) {
+  if (typeof msg.seq === 'number') {
+    if (msg.seq < early.seq) return;
+    early.seq = msg.seq;
+  }
+  early.msg = msg;
+  if (Array.isArray(msg.upvoted)) early.upvoted = msg.upvoted;
+}
+
+function loadQuestions() {
+  if (!questionsLoading) {
+    el.questionsPanel.setAttribute('aria-busy', 'true');
+    questionsLoading = import('./audience-questions.js').then(({ setupQuestions }) => {
+      questions = setupQuestions({ cfg, S, conn, failure, askedKey: KEYS.asked });
+      if (early.msg) questions.onQuestions({ ...early.msg, seq: early.seq, upvoted: early.upvoted || undefined });
+      else show(el.qEmpty, true);
+      el.questionsPanel.removeAttribute('aria-busy');
+    }, (err) => {
+      console.error('live: cannot load the questions tab', err);
+      questionsLoading = null; // tried again on the next tap
+      throw err;
+    });
+  }
+  return questionsLoading;
+}
+
+// "No questions yet" only once the module knows.
+show(el.qEmpty, false);
+el.questionsPanel.addEventListener('submit', (event) => {
+  if (questions) return;
+  event.preventDefault();
+  loadQuestions().then(() => event.target.requestSubmit());
+});
+el.questionsPanel.addEventListener('click', (event) => {
+  const sort = !questions && event.target.closest('[data-sort]');
+  if (sort) loadQuestions().then(() => sort.click());
+});
+
 // --- messages -----------------------------------------------------------------------
 
 function onWelcome(msg) {
@@ -495,7 +549,8 @@ function onWelcome(msg) {
   if (msg.event && Array.isArray(msg.event.choices)) cfg.choices = msg.event.choices;
   if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
   stateSeq.reset();
-  questions.reset();
+  if (questions) questions.reset();
+  else early.seq = -1;
   flushAfterState = true;
 }
 
@@ -503,7 +558,7 @@ const onMessage = dispatch({
   welcome: onWelcome,
   state: onState,
   tally: onTally,
-  questions: (msg) => questions.onQuestions(msg),
+  questions: (msg) => (questions ? questions.onQuestions(msg) : earlyQuestions(msg)),
   ack: (msg) => {
     if (ballot.acknowledged(msg)) render();
   },
@@ -531,7 +586,6 @@ const conn = new LiveConnection({
 });
 const ballot = new Ballot(cfg.code, conn);
 const perspective = setupPerspective({ cfg, S, conn, failure, skippedKey: KEYS.skipped });
-const questions = setupQuestions({ cfg, S, conn, failure, askedKey: KEYS.asked });
 selectTab(tab, false);
 conn.start();
 render();
