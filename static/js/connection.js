@@ -2,8 +2,8 @@
    connection, time and order (countdowns, snapshot sequences, the order of questions) and
    drawing results. One module rather than several small ones, because the phone loads it
    and every request costs the phone ~300 B of headers (docs/performance.md, the phone
-   page's weight); code only the projector or the moderator needs lives in their modules
-   (the wake lock: wakelock.js). No user-facing text lives here: pages read their strings
+   page's weight); the wake lock, which only the projector and the moderator use, is in
+   wakelock.js. No user-facing text lives here: pages read their strings
    from the #live-config JSON. User data (perspective names) only ever goes in textContent. */
 const MIN_DELAY = 500;        // first reconnect waits 0.5..1 s, then doubles
 const MAX_DELAY = 10000;      // never wait longer than 10 s
