@@ -1,9 +1,11 @@
 /* live: the projector. Read-only; follows the state, tallies and questions pushed by the
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
-import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, show, store } from './connection.js';
-import { clock, secondsLeft, sequence } from './countdown.js';
-import { drawBars, drawSplitList, equalWeightText, growFromZero, lengthClass, markerOf, readBars } from './results.js';
+import {
+  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
+  markerOf, numbers, readBars, secondsLeft, sequence, setText, show, store,
+} from './connection.js';
+import { keepAwake } from './wakelock.js';
 
 const cfg = config();
 const S = cfg.strings;
@@ -19,6 +21,15 @@ let questions = null; // last "questions" message
 let clockOffset = 0; // server clock minus ours
 let countdownTimer = 0;
 const WALL_MAX = 8;
+
+// Long text is set smaller: "is-long" over LONG (140) characters, as on the phone and the
+// moderator's console, and on the big screen also "is-very-long" (260) and "is-huge" (380).
+function lengthClass(text) {
+  if (text.length > 380) return 'is-huge';
+  if (text.length > 260) return 'is-very-long';
+  if (text.length > LONG) return 'is-long';
+  return '';
+}
 
 const el = {
   root: $('projector'),
