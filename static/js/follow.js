@@ -1,8 +1,7 @@
 /* live: following an event as the projector role does, for pages that only watch it
    (the livestream overlays): the newest state, the tally of the current proposition and
    round, and the question wall, each taken only when newer than what is held. */
-import { dispatch } from './connection.js';
-import { sequence } from './countdown.js';
+import { dispatch, sequence } from './connection.js';
 
 export function follow(onChange) {
   const view = { state: null, tally: null, questions: null };

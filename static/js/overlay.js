@@ -1,9 +1,8 @@
 /* live: the livestream overlays (/overlay/{code}, /lower-third, /join). They follow the
    event as the projector does, through the projector's socket, so they see exactly what
    the hall's screen may show: counts only once revealed. The join badge is static. */
-import { LiveConnection, config, format, numbers, setText, show } from './connection.js';
+import { LiveConnection, config, drawBars, format, numbers, readBars, setText, show } from './connection.js';
 import { follow } from './follow.js';
-import { drawBars, readBars } from './results.js';
 
 const cfg = config();
 const S = cfg.strings;
