@@ -7,7 +7,7 @@
    the questions tab's module is fetched when the tab is first opened (see "questions tab"). */
 import {
   LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
-  markerOf, newId, numbers, readBars, secondsLeft, sequence, setText, show, store,
+  markerOf, newId, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
 } from './connection.js';
 
 const cfg = config();
@@ -30,12 +30,7 @@ let notice = ''; // an error to show in the status line until the next vote or p
 let flushAfterState = false;
 
 const el = {
-  connecting: $('connecting'),
-  lobby: $('lobby'),
-  proposition: $('proposition'),
-  label: $('prop-label'),
-  round: $('round-badge'),
-  text: $('prop-text'),
+  ...stageElements(),
   panel: $('vote-panel'),
   status: $('status'),
   countdown: $('countdown'),

@@ -91,6 +91,13 @@ export function make(tag, className, text) {
   return node;
 }
 
+// The proposition's stage on the phone and the projector: the same ids on both pages.
+export function stageElements() {
+  const $ = (id) => document.getElementById(id);
+  return { connecting: $('connecting'), lobby: $('lobby'), proposition: $('proposition'), label: $('prop-label'),
+    round: $('round-badge'), text: $('prop-text') };
+}
+
 export function setText(node, text) {
   if (node && node.textContent !== text) node.textContent = text;
 }

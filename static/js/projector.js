@@ -3,7 +3,7 @@
    F toggles full screen, T the light background. */
 import {
   LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
-  markerOf, numbers, readBars, secondsLeft, sequence, setText, show, store,
+  markerOf, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
 } from './connection.js';
 import { keepAwake } from './wakelock.js';
 
@@ -33,12 +33,7 @@ function lengthClass(text) {
 
 const el = {
   root: $('projector'),
-  connecting: $('connecting'),
-  lobby: $('lobby'),
-  proposition: $('proposition'),
-  label: $('prop-label'),
-  round: $('round-badge'),
-  text: $('prop-text'),
+  ...stageElements(),
   handCount: $('hand-count'),
   countdown: $('countdown'),
   marker: $('marker'),
