@@ -35,6 +35,7 @@ const el = {
   status: $('status'),
   countdown: $('countdown'),
   countdownSr: $('countdown-sr'),
+  announce: $('announce'),
   results: $('results'),
   voters: $('voters'),
   marker: $('marker'),
@@ -194,11 +195,24 @@ function choose(choice) {
   render();
 }
 
+// What a screen reader says when the debate moves on (the live region #announce): voting
+// opened or closed, results shown. Not on the first state: the page itself says that.
+function announcement(before, after) {
+  if (!before || !after.proposition) return '';
+  const same = before.proposition && before.proposition.id === after.proposition.id && before.round === after.round;
+  if (after.phase === 'open' && (!same || before.phase !== 'open')) return S.announce_open;
+  if (same && before.phase === 'open' && after.phase === 'closed') return S.announce_closed;
+  if (same && !before.revealed && after.revealed) return S.announce_results;
+  return '';
+}
+
 function onState(msg) {
   if (!stateSeq.newer(msg.seq)) return; // an older snapshot overtaken by a newer one
   if (typeof msg.server_time === 'number') clockOffset = msg.server_time - Date.now();
   const before = current();
   const beforeRound = state ? state.round : null;
+  const said = announcement(state, msg);
+  if (said) setText(el.announce, said);
   state = msg;
   const prop = current();
   if (!prop || !before || before.id !== prop.id || beforeRound !== msg.round) {
