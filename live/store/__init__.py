@@ -11,6 +11,8 @@ in one place (base.redis_errors). Returns model objects.
 | guards.py    | hit counters, alerts, the organiser's session version           |
 | presence.py  | connected phones per worker                                     |
 | notices.py   | publishing notices and this worker's subscription               |
+| sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
+| connect.py   | the clients: standalone or Redis Cluster, told apart on connect |
 """
 
 from __future__ import annotations
@@ -46,9 +48,12 @@ class Stores:
         return self.events.keys
 
     @classmethod
-    def open(cls, redis: Redis, subscriber: Redis, keys: Keys, retention_days: int = 90) -> "Stores":
-        """Every store on one pooled client; the subscription on its own client."""
-        return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys),
+    def open(cls, redis: Redis, subscriber: Redis, keys: Keys, retention_days: int = 90, sharded: bool = False,
+             node_client=None) -> "Stores":
+        """Every store on one pooled client; the subscription on its own client (on a
+        cluster, `sharded`: clients of single nodes made by `node_client`)."""
+        notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
+        return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
-                   notices=NoticeStore(redis, subscriber, keys))
+                   notices=notices)

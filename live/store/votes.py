@@ -76,7 +76,8 @@ class VoteBatcher:
     async def _execute(self, batch) -> list:
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys, args, _ in batch:
-                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
+                # (execute_command: a cluster pipeline refuses pipe.evalsha, not EVALSHA itself)
+                pipe.execute_command("EVALSHA", self._script.sha, len(keys), *keys, *args)
             return await pipe.execute(raise_on_error=False)
 
     async def _run(self, batch) -> None:
