@@ -8,6 +8,7 @@ transaction stays on one slot) and notices use sharded pub/sub (store/sharded.py
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,11 +57,27 @@ def standalone_clients(url: str) -> Clients:
     return Clients(Redis.from_pool(pool), subscriber, cluster=False)
 
 
+class WaitingRedisCluster(RedisCluster):
+    """redis-py's cluster client fails with MaxConnectionsError once a node's pool is full,
+    where the standalone pool above waits: here a command waits for one of `TURNS` turns
+    (pipelines and transactions, a few per event-loop tick, take a pool connection each)."""
+
+    TURNS = 64
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._turns = asyncio.Semaphore(self.TURNS)
+
+    async def execute_command(self, *args, **kwargs):
+        async with self._turns:
+            return await super().execute_command(*args, **kwargs)
+
+
 def cluster_clients(url: str) -> Clients:
     """A `RedisCluster` (it follows MOVED and refreshes its slot map after a failover) and,
     for sharded pub/sub, plain clients of single nodes with the URL's credentials."""
-    cluster = RedisCluster.from_url(url, decode_responses=True, max_connections=64, socket_timeout=5,
-                                    socket_connect_timeout=3)
+    cluster = WaitingRedisCluster.from_url(url, decode_responses=True, max_connections=256, socket_timeout=5,
+                                           socket_connect_timeout=3)
     options = {k: v for k, v in parse_url(url).items() if k not in ("host", "port", "db", "path")}
 
     def node_client(host: str, port: int) -> Redis:
