@@ -72,7 +72,8 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     clients = await open_clients(settings.redis_url, settings.redis_cluster)
     try:
         stores = Stores.open(clients.redis, clients.subscriber, Keys(settings.key_prefix), settings.retention_days,
-                             sharded=clients.cluster, node_client=clients.node_client)
+                             sharded=clients.cluster, node_client=clients.node_client,
+                             wait=(settings.redis_wait_replicas, settings.redis_wait_ms))
         rooms = Rooms()
         bus = Bus(stores, rooms)
         follow_rooms(rooms, bus, stores)

@@ -49,11 +49,12 @@ class Stores:
 
     @classmethod
     def open(cls, redis: Redis, subscriber: Redis, keys: Keys, retention_days: int = 90, sharded: bool = False,
-             node_client=None) -> "Stores":
+             node_client=None, wait: tuple[int, int] = (0, 0)) -> "Stores":
         """Every store on one pooled client; the subscription on its own client (on a
-        cluster, `sharded`: clients of single nodes made by `node_client`)."""
+        cluster, `sharded`: clients of single nodes made by `node_client`). `wait`:
+        (replicas, ms) a vote waits for before it is acknowledged (WAIT)."""
         notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
         return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys, notices),
-                   votes=VoteStore(redis, keys), questions=QuestionStore(redis, keys),
+                   votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
                    notices=notices)

@@ -111,6 +111,7 @@ class RedisCluster:
                             "--cluster-replicas", "1", "--cluster-yes"],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=timeout)
             self.wait_ok(timeout)
+            self.wait_replicas(timeout)
         except BaseException:
             self.stop()
             raise
@@ -134,6 +135,39 @@ class RedisCluster:
                     time.sleep(0.1)
             finally:
                 client.close()
+
+    def wait_replicas(self, timeout: float = 60.0) -> None:
+        """Until every replica is linked to its master and has its data (a fresh cluster's
+        replicas sync in the background: a failover before that loses everything)."""
+        deadline = time.monotonic() + timeout
+        for node in self.nodes:
+            client = redis.Redis(port=node.port, socket_timeout=2, decode_responses=True)
+            try:
+                while True:
+                    info = client.info("replication")
+                    if info["role"] == "master" or (info.get("master_link_status") == "up"
+                                                    and not int(info.get("master_sync_in_progress", 0))):
+                        break
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"replica {node.port} not in sync")
+                    time.sleep(0.1)
+            finally:
+                client.close()
+
+    def wait_failover(self, key: str, old: RedisNode, timeout: float = 30.0) -> RedisNode:
+        """Until another node serves the slot of `key` (its replica, promoted) and the cluster is ok."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                new = self.master_of(key)
+                if new is not old:
+                    self.wait_ok(max(1.0, deadline - time.monotonic()))
+                    return new
+            except (redis.RedisError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no failover of {key} within {timeout} s")
+            time.sleep(0.1)
 
     def master_of(self, key: str) -> RedisNode:
         """The node that currently serves the slot of `key`."""
