@@ -40,6 +40,7 @@ class ShardedSubscription:
         self._queue: asyncio.Queue = asyncio.Queue()
         self._lock = asyncio.Lock()
         self._closed = False
+        self._entered = False
 
     async def __aenter__(self) -> "ShardedSubscription":
         try:
@@ -48,6 +49,7 @@ class ShardedSubscription:
             async with self._lock:
                 for code in list(self._followed):
                     await self._subscribe(self._channel_of(code))
+                self._entered = True  # from now on follow() subscribes by itself
         except REDIS_ERRORS as error:
             await self.__aexit__()
             raise StoreUnavailable(str(error)) from error
@@ -55,6 +57,8 @@ class ShardedSubscription:
 
     async def _subscribe(self, channel: str) -> asyncio.Event:
         node = self._cluster.get_node_from_key(channel)
+        if node is None:
+            raise ConnectionError(f"no master serves the slot of {channel} now")
         confirmed = self._confirmed[channel] = asyncio.Event()
         self._where[channel] = node.name
         pubsub = self._pubsubs.get(node.name)
@@ -88,8 +92,8 @@ class ShardedSubscription:
         is confirmed: notices from then on arrive, so a resync now misses nothing."""
         channel = self._channel_of(code)
         async with self._lock:
-            if self._closed:
-                return False
+            if self._closed or not self._entered:
+                return False  # (not yet entered: it subscribes every followed code itself)
             try:
                 if here and channel not in self._where:
                     confirmed = await self._subscribe(channel)
