@@ -88,3 +88,64 @@ async def test_two_events_on_two_shards_share_nothing(redis_cluster):
 
 async def _is_zero(port: int, channel: str) -> bool:
     return await _numsub(port, channel) == 0
+
+
+async def test_a_slot_moved_under_a_running_event(redis_cluster):
+    """The slot of an event moves to another master mid-evening: Redis unsubscribes the
+    workers there (an unasked `sunsubscribe`), they subscribe on the new owner and resync;
+    votes, state and tallies keep flowing between two servers."""
+    settings = make_settings(redis_cluster.url)
+    a, b = await Server(settings).start(), await Server(settings).start()
+    clients = []
+    try:
+        event = await create_event(a.url)
+        code = event["code"]
+        key = f"{settings.key_prefix}:{{{code}}}:event"
+        channel = f"{settings.key_prefix}:{{{code}}}:bell"
+        moderator = await Moderator(a.ws_url, code, event["moderator_key"]).connect()
+        screen = await Screen(b.ws_url, code).connect()
+        phones = [await Phone(url, code).connect() for url in (a.ws_url, b.ws_url, a.ws_url, b.ws_url)]
+        clients += [moderator, screen, *phones]
+        await moderator.command("goto", proposition="p1")
+        await moderator.command("open")
+        await screen.wait_latest("state", lambda m: m["phase"] == "open")
+        for phone in phones[:2]:
+            assert (await phone.vote("p1", "agree"))["type"] == "ack"
+        await screen.wait_latest("tally", lambda m: m["voters"] == 2)
+
+        old = redis_cluster.master_of(key)
+        new = next(node for node in redis_cluster.nodes
+                   if node is not old and node.alive() and _is_master(node.port))
+        await asyncio.get_running_loop().run_in_executor(None, redis_cluster.move_slot, key, new)
+        assert redis_cluster.master_of(key) is new
+        await _until(lambda: _numsub_is(new.port, channel, 2), 15)
+        assert await _numsub(old.port, channel) == 0
+
+        for phone in phones[2:]:
+            for _ in range(50):  # a vote in the moment of the move may be told to retry
+                if (await phone.vote("p1", "disagree"))["type"] == "ack":
+                    break
+                await asyncio.sleep(0.2)
+        await screen.wait_latest("tally", lambda m: m["voters"] == 4)
+        await moderator.command("close")
+        await moderator.command("reveal")
+        revealed = await screen.wait_latest("tally", lambda m: "counts" in m)
+        assert revealed["counts"] == {"agree": 2, "disagree": 2, "neutral": 0}
+    finally:
+        for client in clients:
+            await client.close()
+        await a.stop()
+        await b.stop()
+
+
+def _is_master(port: int) -> bool:
+    import redis
+    client = redis.Redis(port=port)
+    try:
+        return client.info("replication")["role"] == "master"
+    finally:
+        client.close()
+
+
+async def _numsub_is(port: int, channel: str, expected: int) -> bool:
+    return await _numsub(port, channel) == expected

@@ -181,6 +181,26 @@ class RedisCluster:
             client.close()
         raise LookupError(key)
 
+    def move_slot(self, key: str, to: RedisNode) -> None:
+        """Migrate the slot of `key`, with its keys, to master `to` (CLUSTER SETSLOT, MIGRATE)."""
+        source = self.master_of(key)
+        clients = {node.port: redis.Redis(port=node.port, decode_responses=True) for node in self.nodes
+                   if node.alive()}
+        try:
+            src, dst = clients[source.port], clients[to.port]
+            slot = src.cluster("keyslot", key)
+            src_id, dst_id = src.cluster("myid"), dst.cluster("myid")
+            dst.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", src_id)
+            src.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", dst_id)
+            while keys := src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 100):
+                src.execute_command("MIGRATE", "127.0.0.1", to.port, "", 0, 5000, "KEYS", *keys)
+            for port, client in clients.items():
+                if client.info("replication")["role"] == "master":
+                    client.execute_command("CLUSTER", "SETSLOT", slot, "NODE", dst_id)
+        finally:
+            for client in clients.values():
+                client.close()
+
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
