@@ -62,7 +62,7 @@ class VoteBatcher:
         self._pending: list[tuple[list[str], list, asyncio.Future]] = []
         # (replicas, ms): after the batch, WAIT on each connection that wrote it; a vote is
         # acknowledged only once that many replicas have it (else retry_later, and resent).
-        self._wait = wait
+        self._wait = (wait[0], max(1, wait[1]))  # (WAIT n 0 would wait for ever)
 
     def submit(self, keys: list[str], args: list) -> asyncio.Future:
         loop = asyncio.get_running_loop()
