@@ -149,3 +149,25 @@ def _is_master(port: int) -> bool:
 
 async def _numsub_is(port: int, channel: str, expected: int) -> bool:
     return await _numsub(port, channel) == expected
+
+
+async def test_cluster_down_at_start_up_says_try_again(tmp_path):
+    """With LIVE_REDIS_CLUSTER=1 and no node answering, the app starts, /healthz says 503
+    and sockets are told to try again (1013), never a 500."""
+    import httpx
+    import websockets
+
+    from ..support.redis_servers import free_port
+
+    server = await Server(make_settings(f"redis://127.0.0.1:{free_port()}/0", redis_cluster="1")).start()
+    try:
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+            assert (await http.get("/healthz")).status_code == 503
+            assert (await http.get("/e/ABCDEF")).status_code == 503
+        async with websockets.connect(f"{server.ws_url}/ws/ABCDEF/audience", open_timeout=10) as ws:
+            try:
+                await ws.recv()
+            except websockets.ConnectionClosed as closed:
+                assert closed.rcvd.code == 1013
+    finally:
+        await server.stop()
