@@ -8,6 +8,9 @@ per connection puts notices into one queue. Anything that breaks the picture (a 
 a MOVED reply, a slot given away, which Redis tells with an unasked `sunsubscribe`) ends
 the subscription with StoreUnavailable: the bus starts over, which refreshes the slot map,
 subscribes again on the new owners and resyncs every room from Redis (bus.run, audit).
+
+(redis-py's own ClusterPubSub is not used: its get_sharded_message waits on one node's
+connection after another, so a notice on one shard could wait out the timeout of another.)
 """
 
 from __future__ import annotations
