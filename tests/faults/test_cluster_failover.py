@@ -12,6 +12,7 @@ may be lost.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -24,8 +25,8 @@ from ..support.redis_servers import REDIS_SERVER, RedisCluster
 from ..support.servers import Server, make_settings
 from .faults import RedisView, check_nothing_lost, settle, start_phones, stop_all, until
 
-pytestmark = [pytest.mark.faults, pytest.mark.skipif(not __import__("os").path.exists(REDIS_SERVER),
-                                                     reason="needs Debian's redis-server")]
+pytestmark = [pytest.mark.faults,
+              pytest.mark.skipif(not os.path.exists(REDIS_SERVER), reason="needs Debian's redis-server")]
 
 CHOICES = ("agree", "disagree", "neutral")
 

@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
+import redis
 import redis.asyncio as aioredis
+import websockets
 
 from ..support.clients import Moderator, Phone, Screen, create_event
+from ..support.redis_servers import free_port
 from ..support.servers import Server, make_settings
 
 AGREE_2 = {"agree": 2, "disagree": 0, "neutral": 0}
@@ -139,7 +143,6 @@ async def test_a_slot_moved_under_a_running_event(redis_cluster):
 
 
 def _is_master(port: int) -> bool:
-    import redis
     client = redis.Redis(port=port)
     try:
         return client.info("replication")["role"] == "master"
@@ -154,11 +157,6 @@ async def _numsub_is(port: int, channel: str, expected: int) -> bool:
 async def test_cluster_down_at_start_up_says_try_again(tmp_path):
     """With LIVE_REDIS_CLUSTER=1 and no node answering, the app starts, /healthz says 503
     and sockets are told to try again (1013), never a 500."""
-    import httpx
-    import websockets
-
-    from ..support.redis_servers import free_port
-
     server = await Server(make_settings(f"redis://127.0.0.1:{free_port()}/0", redis_cluster="1")).start()
     try:
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
