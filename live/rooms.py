@@ -7,6 +7,8 @@ only decides who gets which message, encoding each message once per role.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from . import protocol, results
 from .clock import now_ms
 from .model import DebateState, Event, Tally
@@ -140,6 +142,9 @@ class Rooms:
     def __init__(self):
         self.rooms: dict[str, Room] = {}
         self.healthy = True  # whether this worker can reach Redis, as clients were last told
+        # Told (code, True) when a room opens and (code, False) when it is removed: on a
+        # cluster the worker follows the channel of each event it has sockets for (app.py).
+        self.on_change: Callable[[str, bool], None] | None = None
 
     def get(self, code: str) -> Room | None:
         return self.rooms.get(code)
@@ -148,6 +153,8 @@ class Rooms:
         room = self.rooms.get(event.code)
         if room is None:
             room = self.rooms[event.code] = Room(event)
+            if self.on_change is not None:
+                self.on_change(event.code, True)
         room.event = event
         room.outboxes[outbox.role].add(outbox)
         if outbox.role == "audience":
@@ -166,6 +173,8 @@ class Rooms:
         room = self.rooms.pop(code, None)
         if room is not None:
             room.close()
+            if self.on_change is not None:
+                self.on_change(code, False)
 
     def set_health(self, healthy: bool) -> None:
         """Tell every socket when this worker loses or regains Redis: screens and phones then

@@ -95,8 +95,9 @@ class EventStore(RedisStore):
                 for key in (self.keys.event(code), self.keys.props(code), self.keys.state(code),
                             self.keys.logo(code)):
                     pipe.pexpireat(key, event.expires_at)
-                pipe.zadd(self.keys.events(), {code: created})
                 await pipe.execute()
+            # The listing is another slot on a cluster: listed once the event is whole.
+            await self.redis.zadd(self.keys.events(), {code: created})
             return event, moderator_key
         raise RuntimeError(f"no free event code after {CODE_TRIES} tries")
 
@@ -156,5 +157,5 @@ class EventStore(RedisStore):
         """Remove every key of an event."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(*self.keys.event_keys(event.code, [p.id for p in event.propositions]))
-            pipe.zrem(self.keys.events(), event.code)
             await pipe.execute()
+        await self.redis.zrem(self.keys.events(), event.code)  # another slot on a cluster
