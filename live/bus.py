@@ -163,7 +163,9 @@ class Bus:
         feed = self._feed(code)
         if feed is None:
             return
-        if feed.outgoing is None or version > feed.outgoing[2]:
+        # Versions count per proposition (its counts hash), so they compare only within one
+        # proposition and round; a vote on another one (the next proposition) replaces it.
+        if feed.outgoing is None or feed.outgoing[:2] != (proposition, round_) or version > feed.outgoing[2]:
             feed.outgoing = (proposition, round_, version)
         feed.publish_throttle.trigger()
 
