@@ -128,11 +128,14 @@ class Debate:
         return outcome.round
 
     async def set_perspective(self, event: Event, participant: str, perspective: str | None) -> None:
-        """The perspective a participant speaks from (None: not said). Never shown individually."""
+        """The perspective a participant speaks from (None: not said). Never shown individually.
+        While voting is open, the participant's open vote moves with it (attribution)."""
         index = event.perspective_index(perspective)
         if perspective is not None and index is None:
             raise RuleError("unknown_perspective")
-        await self.stores.votes.set_perspective(event.code, participant, index, event.expires_at)
+        moved = await self.stores.votes.set_perspective(event.code, participant, index, event.expires_at)
+        if moved is not None:  # the open vote now counts under the new perspective
+            self.bus.note_vote(event.code, *moved)
 
     async def perspective_name(self, event: Event, participant: str) -> str | None:
         if not event.perspectives:

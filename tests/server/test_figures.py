@@ -49,3 +49,127 @@ async def test_second_proposition_and_second_round_are_live(server):
     await vote_and_see_live(moderator, screen, phones, "p2", 2)
     for client in (moderator, screen, *phones):
         await client.close()
+
+
+PERSPECTIVES = ("Burger / cliënt", "Professional", "Gemeente")
+CHOICES = ("agree", "disagree", "neutral")
+
+
+def recount(stored: dict[str, str], round_: int) -> dict[str, dict[str, int]]:
+    """Counts by perspective name ("" for none) recounted from the stored votes of one round."""
+    by: dict[str, dict[str, int]] = {}
+    for field, value in stored.items():
+        r, _, _ = field.partition(":")
+        if r != str(round_):
+            continue
+        choice, _, index = value.partition(":")
+        name = PERSPECTIVES[int(index) - 1] if index else ""
+        group = by.setdefault(name, dict.fromkeys(CHOICES, 0))
+        group[choice] += 1
+    return by
+
+
+def stored_counts(counts: dict[str, str], round_: int) -> dict[str, dict[str, int]]:
+    """The counts hash of one round, by perspective name ("" for the votes without one)."""
+    by: dict[str, dict[str, int]] = {}
+    for field, value in counts.items():
+        parts = field.split(":")
+        if parts[0] != str(round_) or int(value) == 0:
+            continue
+        if len(parts) == 3:
+            by.setdefault(PERSPECTIVES[int(parts[2]) - 1], dict.fromkeys(CHOICES, 0))[parts[1]] += int(value)
+    total = {c: int(counts.get(f"{round_}:{c}", 0)) for c in CHOICES}
+    without = {c: total[c] - sum(g[c] for g in by.values()) for c in CHOICES}
+    if any(without.values()):
+        by[""] = without
+    return by
+
+
+def expected(plan: dict[str, tuple[str | None, str | None]]) -> dict[str, dict[str, int]]:
+    """What the phones did: participant -> (final perspective, final vote)."""
+    by: dict[str, dict[str, int]] = {}
+    for perspective, choice in plan.values():
+        if choice is not None:
+            by.setdefault(perspective or "", dict.fromkeys(CHOICES, 0))[choice] += 1
+    return by
+
+
+async def test_attribution_follows_perspective_under_concurrency(redis_url):
+    """300 phones on two servers declare, change and withdraw perspectives and vote in random order while voting
+    is open: per perspective the counts equal a recount of the stored votes and what the phones did. After the
+    close, changing a perspective moves nothing (frozen); in round 2 only round 2 moves."""
+    import random
+
+    import redis.asyncio as aioredis
+
+    from ..support.servers import Server, make_settings
+
+    settings = make_settings(redis_url)
+    a, b = await Server(settings).start(), await Server(settings).start()
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        event = await create_event(a.url, propositions=("Een",), perspectives=PERSPECTIVES, min_group=1)
+        code = event["code"]
+        prefix = f"{settings.key_prefix}:{{{code}}}"
+        moderator = await Moderator(a.ws_url, code, event["moderator_key"]).connect()
+        phones = await asyncio.gather(*(Phone((a if i % 2 else b).ws_url, code).connect() for i in range(300)))
+        rng = random.Random(12)
+        final: dict[str, tuple[str | None, str | None]] = {p.token: (None, None) for p in phones}
+
+        async def declare(phone, name):
+            reply = await phone.request({"type": "perspective", "value": name})
+            assert reply["type"] == "ack", reply
+            final[phone.token] = (name, final[phone.token][1])
+
+        async def vote(phone, choice):
+            assert (await phone.vote("p1", choice))["type"] == "ack"
+            final[phone.token] = (final[phone.token][0], choice)
+
+        # Some declare in the lobby, before any proposition is shown.
+        await asyncio.gather(*(declare(p, rng.choice(PERSPECTIVES)) for p in phones[:60]))
+        await moderator.command("goto", proposition="p1")
+        await moderator.command("open")
+
+        def plan_of():
+            steps = [("vote", rng.choice(CHOICES)) for _ in range(rng.randint(1, 2))]
+            steps += [("declare", rng.choice((*PERSPECTIVES, None))) for _ in range(rng.randint(0, 3))]
+            rng.shuffle(steps)
+            return steps
+
+        async def act(phone, steps):
+            for kind, value in steps:
+                await (vote(phone, value) if kind == "vote" else declare(phone, value))
+
+        await asyncio.gather(*(act(phone, plan_of()) for phone in phones))
+        await moderator.command("close")
+
+        votes = await client.hgetall(f"{prefix}:votes:p1")
+        counts = await client.hgetall(f"{prefix}:counts:p1")
+        assert recount(votes, 1) == stored_counts(counts, 1) == expected(final)
+        want = expected(final)
+        split = {name: {"counts": want[name], "voters": sum(want[name].values())} if name in want else None
+                 for name in PERSPECTIVES}
+        live = await moderator.wait_latest("tally", lambda m: m["by_perspective"] == split)
+        assert live["voters"] == 300
+
+        # Closed: attribution is frozen.
+        await asyncio.gather(*(declare(p, PERSPECTIVES[0]) for p in phones[:50]))
+        assert await client.hgetall(f"{prefix}:votes:p1") == votes
+        assert await client.hgetall(f"{prefix}:counts:p1") == counts
+
+        # Round 2: declaring moves the round-2 vote, never the round-1 one.
+        await moderator.command("open", round=2)
+        final2 = {token: (persp, None) for token, (persp, _) in final.items()}
+        final = final2
+        await asyncio.gather(*(act(phone, plan_of()) for phone in phones[::3]))
+        await moderator.command("close")
+        after = await client.hgetall(f"{prefix}:votes:p1")
+        after_counts = await client.hgetall(f"{prefix}:counts:p1")
+        assert recount(after, 1) == recount(votes, 1) == stored_counts(after_counts, 1)
+        assert recount(after, 2) == stored_counts(after_counts, 2) == expected(final)
+        for c in (moderator, *phones):
+            await c.close()
+    finally:
+        await client.aclose()
+        await a.stop()
+        await b.stop()
