@@ -120,6 +120,7 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         if event.perspectives:
             message["by_perspective"] = figures["by_perspective"]
             message["equal_weight"] = figures["equal_weight"]
+            message["equal_weight_groups"] = figures["equal_weight_groups"]
             message["marker"] = figures["marker"]
     return message
 

@@ -35,39 +35,59 @@ def _add(*parts: Mapping[str, int]) -> Counts:
 def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DEFAULT_MIN_GROUP,
                   consensus_share: float = DEFAULT_CONSENSUS_SHARE, withhold: bool = True) -> dict:
     """R for one proposition and round: counts, voters, by_perspective, manual,
-    equal_weight, marker.
+    equal_weight, equal_weight_groups, marker.
 
-    Hand counts count in the total and, when given for a perspective, in that group.
-    With `withhold`, a perspective with fewer than `min_group` voters is None (not even its
-    voter count is shown); without, it is shown and marked `"withheld": true` (raw export).
+    Hand counts count in the total and, for a group that is shown, in that group. The
+    small-group guard looks at *phone* voters only: a perspective is shown when at least
+    `min_group` phones of it voted (hand counts never lift it). When exactly one group with
+    voters is withheld, the hall total minus the shown groups would give it away, so the
+    smallest shown group is withheld too (secondary suppression). Equal weight and the
+    marker use the shown groups only, and equal weight needs at least two of them.
+    With `withhold`, a withheld perspective is None (not even its voter count is shown);
+    without, it is shown and marked `"withheld": true` (raw export).
     """
     hands = _add(tally.hands, *tally.hands_by.values())
     counts = _add(tally.phones, hands)
-    groups: dict[str, dict | None] = {}
-    qualifying: list[Counts] = []
-    for index, name in enumerate(perspectives, start=1):
-        group = _add(tally.phones_by.get(index, {}), tally.hands_by.get(index, {}))
-        enough = _voters(group) >= min_group
-        if enough:
-            qualifying.append(group)
-        if enough or not withhold:
-            groups[name] = {"counts": group, "voters": _voters(group)}
-            if not enough:
-                groups[name]["withheld"] = True
+    names = list(perspectives)
+    groups = {name: _add(tally.phones_by.get(i, {}), tally.hands_by.get(i, {})) for i, name in enumerate(names, 1)}
+    phones = {name: _voters(tally.phones_by.get(i, {})) for i, name in enumerate(names, 1)}
+    shown = guarded(groups, phones, min_group)
+    by_perspective: dict[str, dict | None] = {}
+    for name in names:
+        if name in shown or not withhold:
+            by_perspective[name] = {"counts": groups[name], "voters": _voters(groups[name])}
+            if name not in shown:
+                by_perspective[name]["withheld"] = True
         else:
-            groups[name] = None
+            by_perspective[name] = None
+    weighed = [name for name in names if name in shown and _voters(groups[name])]
+    weight = equal_weight([groups[name] for name in weighed]) if len(weighed) >= 2 else None
     return {
         "counts": counts,
         "voters": _voters(counts),
-        "by_perspective": groups,
+        "by_perspective": by_perspective,
         "manual": hands if _voters(hands) else None,
-        "equal_weight": equal_weight(qualifying),
-        "marker": marker(qualifying, consensus_share),
+        "equal_weight": weight,
+        "equal_weight_groups": weighed if weight is not None else [],
+        "marker": marker([groups[name] for name in names if name in shown], consensus_share),
     }
 
 
+def guarded(groups: Mapping[str, Mapping[str, int]], phones: Mapping[str, int], min_group: int) -> set[str]:
+    """The perspectives that may be shown: `min_group` phone voters each, and never exactly
+    one group with voters withheld (then the smallest shown one goes too, by phone voters,
+    the later one of equals)."""
+    shown = {name for name in groups if phones[name] >= min_group}
+    withheld = [name for name in groups if name not in shown and _voters(groups[name])]
+    if len(withheld) == 1 and shown:
+        order = list(groups)
+        shown.discard(min(shown, key=lambda name: (phones[name], -order.index(name))))
+    return shown
+
+
 def equal_weight(groups: Sequence[Mapping[str, int]]) -> dict[str, float] | None:
-    """Percentages as if every (large enough) perspective weighed the same."""
+    """Percentages as if every given perspective weighed the same (the caller passes the
+    shown groups, at least two)."""
     groups = [g for g in groups if _voters(g)]
     if not groups:
         return None

@@ -2,7 +2,7 @@
    count form and the countdown, for the current proposition and round. */
 import { format, setText, share, show } from './connection.js';
 import { clock, secondsLeft } from './countdown.js';
-import { drawBars, figures, markerOf, readBars } from './results.js';
+import { drawBars, figures, markerOf, readBars, weighedGroups } from './results.js';
 
 export function setupCount(ctx) {
   const { S, num } = ctx;
@@ -58,7 +58,7 @@ export function setupCount(ctx) {
     if (el.equalWeight) {
       const ew = tally && tally.equal_weight ? tally.equal_weight : null;
       show(el.equalWeight, !!ew);
-      if (ew) setText(el.equalWeight, format(S.equal_weight, { figures: figuresLine(ew, percent) }));
+      if (ew) setText(el.equalWeight, format(S.equal_weight, { figures: figuresLine(ew, percent) }) + weighedGroups(tally));
     }
     if (el.splitBody) renderSplit(tally && tally.by_perspective ? tally.by_perspective : null);
     renderHandTarget();

@@ -40,12 +40,19 @@ export function markerOf(tally) {
   return tally && (tally.marker === 'consensus' || tally.marker === 'divided') ? tally.marker : null;
 }
 
-// Equal weight per perspective as whole percentages, or '' when the tally has none.
+// Equal weight per perspective as whole percentages, or '' when the tally has none; the
+// groups it weighs follow in brackets.
 export function equalWeightText(tally, choices, S, num) {
   const equal = tally && tally.equal_weight;
   if (!equal) return '';
   const values = figures(choices, S.labels, (choice) => num.pct(Math.round(equal[choice] || 0)));
-  return format(S.equal_weight, { values });
+  return format(S.equal_weight, { values }) + weighedGroups(tally);
+}
+
+// " (Gemeente, Professional)": the groups an equal weight weighs, or ''.
+export function weighedGroups(tally) {
+  const groups = tally && tally.equal_weight_groups;
+  return groups && groups.length ? ' (' + groups.join(', ') + ')' : '';
 }
 
 /* The results split by perspective as a list: one row a group, in the event's order of
