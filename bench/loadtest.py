@@ -223,7 +223,8 @@ class LiveControl:
 
     async def stored(self, proposition: str) -> dict[str, int]:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
-            response = await http.get(f"/api/events/{self.code}/results")
+            response = await http.get(f"/api/events/{self.code}/results",  # unrevealed counts: organisers only
+                                      headers={"Authorization": f"Bearer {self.admin_password}"})
             response.raise_for_status()
         found = next(p for p in response.json()["propositions"] if p["id"] == proposition)
         return found["counts"]

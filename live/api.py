@@ -47,9 +47,14 @@ async def create_event(request: Request) -> Response:
                          "urls": event_urls(base_url(request), event.code, moderator_key)}, status_code=201)
 
 
+async def _results(request: Request, event) -> dict:
+    """The public figures; unrevealed counts only for the event's moderators and organisers."""
+    return await request.state.report.results(event, sealed=not await may_see_results(request, event))
+
+
 async def event_results(request: Request) -> Response:
     event = await event_or_404(request)
-    return JSONResponse(await request.state.report.results(event))
+    return JSONResponse(await _results(request, event))
 
 
 def _csv(rows: list[list], filename: str) -> Response:
@@ -65,7 +70,7 @@ def _csv(rows: list[list], filename: str) -> Response:
 
 async def results_csv(request: Request) -> Response:
     event = await event_or_404(request)
-    return _csv(results.csv_rows(await request.state.report.results(event)), f"results-{event.code}.csv")
+    return _csv(results.csv_rows(await _results(request, event)), f"results-{event.code}.csv")
 
 
 async def questions_csv(request: Request) -> Response:

@@ -136,6 +136,13 @@ def transitions(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str
     return table
 
 
+def sealed(proposition: Mapping) -> dict:
+    """What everyone but moderators and organisers may see of a proposition whose results
+    are not revealed: its phase and how many voted, per round; no counts."""
+    return {**proposition, "counts": None, "shift": None, "transitions": None,
+            "rounds": {key: {"voters": r["voters"]} for key, r in proposition["rounds"].items()}}
+
+
 CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
               "manual_disagree", "manual_neutral", "marker", "shift_pp", "note"]
 
@@ -148,6 +155,9 @@ def csv_rows(report: Mapping) -> list[list]:
         start = [proposition["id"], proposition["text"]]
         shift = proposition["shift"]
         for round_, figures in proposition["rounds"].items():
+            if "counts" not in figures:  # sealed: results not revealed
+                rows.append([*start, round_, "total", "", "", "", figures["voters"], "", "", "", "", "", "hidden"])
+                continue
             later = shift is not None and round_ == "2"
             manual = figures["manual"] or {}
             rows.append([*start, round_, "total", *figures["counts"].values(), figures["voters"],

@@ -173,3 +173,90 @@ async def test_attribution_follows_perspective_under_concurrency(redis_url):
         await client.aclose()
         await a.stop()
         await b.stop()
+
+
+async def test_hidden_means_hidden_for_every_role_and_route(server):
+    """Counts of an unrevealed proposition (open or closed, round 1 or 2) reach only moderators and organisers,
+    over HTTP (results, CSV, report, export) and WebSocket; everyone else gets the phase and the voter count."""
+    import csv
+    import io
+
+    import httpx
+
+    from ..support.servers import ADMIN_PASSWORD
+
+    event = await create_event(server.url, propositions=("Een", "Twee"), perspectives=PERSPECTIVES, min_group=1)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    screen = await Screen(server.ws_url, code).connect()
+    phones = [await Phone(server.ws_url, code).connect() for _ in range(3)]
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    for phone, name in zip(phones, PERSPECTIVES):
+        await phone.request({"type": "perspective", "value": name})
+        assert (await phone.vote("p1", "agree"))["type"] == "ack"
+    await moderator.wait_latest("tally", lambda m: m["voters"] == 3)
+
+    anonymous = httpx.AsyncClient(base_url=server.url)
+    organiser = httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"})
+    by_key = httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {event['moderator_key']}"})
+    signed_in = httpx.AsyncClient(base_url=server.url)  # the moderator link's session cookie
+    assert (await signed_in.get(event["urls"]["moderator"].removeprefix(server.url))).status_code in (200, 303)
+    counts = {"agree": 3, "disagree": 0, "neutral": 0}
+
+    async def public_sees_nothing(phase: str, rounds: tuple[str, ...]):
+        p1 = (await anonymous.get(f"/api/events/{code}/results")).json()["propositions"][0]
+        assert p1["phase"] == phase and p1["revealed"] is False and p1["voters"] == 3
+        assert p1["counts"] is None and p1["shift"] is None and p1["transitions"] is None
+        assert p1["rounds"] == {r: {"voters": 3 if r == rounds[-1] or r == "1" else 0} for r in rounds}
+        rows = list(csv.DictReader(io.StringIO((await anonymous.get(f"/api/events/{code}/results.csv")).text)))
+        mine = [row for row in rows if row["proposition"] == "p1"]
+        assert [row["group"] for row in mine] == ["total"] * len(rounds)
+        assert all(row["agree"] == "" and row["note"] == "hidden" for row in mine)
+        assert (await anonymous.get(f"/results/{code}")).status_code == 303  # the report: sign in first
+        assert (await anonymous.get(f"/api/events/{code}/export")).status_code == 401
+        assert (await by_key.get(f"/api/events/{code}/export")).status_code == 401  # the raw export: organisers
+        for client in (organiser, by_key, signed_in):
+            p1 = (await client.get(f"/api/events/{code}/results")).json()["propositions"][0]
+            assert p1["revealed"] is False and p1["rounds"][rounds[-1]]["counts"] == counts
+            assert p1["rounds"][rounds[-1]]["by_perspective"]["Gemeente"]["voters"] == 1
+            table = (await client.get(f"/api/events/{code}/results.csv")).text
+            assert "hidden" not in table and "Gemeente" in table
+        report = await signed_in.get(f"/results/{code}")
+        assert report.status_code == 200 and "Een" in report.text
+        raw = (await organiser.get(f"/api/events/{code}/export")).json()["propositions"][0]
+        assert raw["rounds"][rounds[-1]]["counts"] == counts
+        # WebSocket: the projector sees how many voted, a phone nothing, the moderator everything.
+        hidden = await screen.wait_latest("tally", lambda m: m["round"] == int(rounds[-1]) and m["voters"] == 3)
+        assert "counts" not in hidden and "by_perspective" not in hidden and "equal_weight" not in hidden
+        late = await Phone(server.ws_url, code).connect()
+        await late.wait_for(lambda m: m["type"] == "questions")  # the snapshot: state, (tally), questions
+        start = len(late.messages)
+        await late.send({"type": "sync"})
+        await late.wait_for(lambda m: m["type"] == "questions", start=start)
+        assert [m for m in late.messages if m["type"] == "tally"] == []
+        await late.close()
+        assert all(m["type"] != "tally" for phone in phones for m in phone.messages)
+        assert (await moderator.wait_latest("tally", lambda m: m["voters"] == 3))["counts"] == counts
+
+    try:
+        await public_sees_nothing("open", ("1",))
+        await moderator.command("close")
+        await public_sees_nothing("closed", ("1",))
+        await moderator.command("reveal")
+        p1 = (await anonymous.get(f"/api/events/{code}/results")).json()["propositions"][0]
+        assert p1["revealed"] is True and p1["counts"] == counts and p1["rounds"]["1"]["by_perspective"]
+        await phones[0].wait_latest("tally", lambda m: m.get("counts") == counts)
+
+        await moderator.command("open", round=2)  # results hidden again, round 1's included
+        for phone in phones:
+            assert (await phone.vote("p1", "agree"))["type"] == "ack"
+        for phone in phones:
+            phone.messages.clear()
+        await moderator.wait_latest("tally", lambda m: m["round"] == 2 and m["voters"] == 3)
+        await public_sees_nothing("open", ("1", "2"))
+    finally:
+        for client in (anonymous, organiser, by_key, signed_in):
+            await client.aclose()
+        for client in (moderator, screen, *phones):
+            await client.close()
