@@ -260,3 +260,110 @@ async def test_hidden_means_hidden_for_every_role_and_route(server):
             await client.aclose()
         for client in (moderator, screen, *phones):
             await client.close()
+
+
+async def test_spreadsheet_and_csv_variants_match_the_results_api(server):
+    """results.xlsx, opened with openpyxl, holds every table of the results API (same access rules, headers in the
+    event's language, numbers as numbers, percentages formatted); results.csv?excel=nl is `;` with a BOM; text that
+    would run as a formula is neutralised in every variant."""
+    import csv
+    import io
+
+    import httpx
+    import openpyxl
+
+    from ..support.servers import ADMIN_PASSWORD
+
+    evil = "=HYPERLINK(\"http://x\",\"cliënten\")"
+    event = await create_event(server.url, propositions=(evil, "Twee"), perspectives=PERSPECTIVES, min_group=2,
+                               premoderation=False)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    phones = [await Phone(server.ws_url, code).connect() for _ in range(6)]
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    plan = [("Burger / cliënt", "agree", "disagree"), ("Burger / cliënt", "agree", "agree"),
+            ("Professional", "disagree", "agree"), ("Professional", "disagree", "disagree"),
+            ("Gemeente", "neutral", "agree"), ("Gemeente", "agree", "agree")]
+    for phone, (name, first, _) in zip(phones, plan):
+        await phone.request({"type": "perspective", "value": name})
+        assert (await phone.vote("p1", first))["type"] == "ack"
+    await moderator.command("close")
+    await moderator.command("open", round=2)
+    for phone, (_, _, second) in zip(phones, plan):
+        assert (await phone.vote("p1", second))["type"] == "ack"
+    await moderator.command("hand_count", proposition="p1", round=2, counts={"agree": 3, "disagree": 1},
+                            perspective=None)
+    await moderator.command("close")
+    assert (await phones[0].ask("@SUM(A1:A9) -1 +1"))["type"] == "ack"
+
+    async with httpx.AsyncClient(base_url=server.url) as anonymous, \
+            httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"}) as organiser:
+        # Not revealed: the workbook is sealed for everyone but the organiser (and moderators).
+        sealed = openpyxl.load_workbook(io.BytesIO((await anonymous.get(f"/api/events/{code}/results.xlsx")).content))
+        rows = list(sealed["Uitslag"].iter_rows(min_row=2, values_only=True))
+        assert rows[0][:4] == ("p1", evil, 1, 6)
+        assert all(cell is None for cell in rows[0][4:13]) and rows[0][14] == "Uitslag nog niet getoond"
+        assert list(sealed["Per perspectief"].iter_rows(min_row=2, values_only=True)) == []
+
+        response = await organiser.get(f"/api/events/{code}/results.xlsx")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        data = (await organiser.get(f"/api/events/{code}/results")).json()
+        dutch = (await organiser.get(f"/api/events/{code}/results.csv?excel=nl")).content
+        tools = (await organiser.get(f"/api/events/{code}/results.csv")).text
+        questions_nl = (await organiser.get(f"/api/events/{code}/questions.csv?excel=nl")).content
+
+    assert book.sheetnames == ["Uitslag", "Per perspectief", "Verschuiving", "Wie schoof op", "Vragen"]
+    results = book["Uitslag"]
+    header = [c.value for c in results[1]]
+    assert header[:10] == ["Stelling", "Tekst", "Ronde", "Stemmers", "Eens", "Oneens", "Neutraal",
+                           "Eens %", "Oneens %", "Neutraal %"]
+    p1 = data["propositions"][0]
+    lines = [row for row in results.iter_rows(min_row=2) if row[0].value == "p1"]
+    assert [row[2].value for row in lines] == [1, 2]
+    for row, key in zip(lines, ("1", "2")):
+        r = p1["rounds"][key]
+        assert row[1].value == evil and row[1].data_type == "s"  # text, never a formula
+        assert row[3].value == r["voters"]
+        assert [row[i].value for i in (4, 5, 6)] == [r["counts"][c] for c in CHOICES]
+        for i, c in zip((7, 8, 9), CHOICES):
+            assert isinstance(row[i].value, (int, float)) and row[i].number_format == "0.0%"
+            assert abs(row[i].value - r["counts"][c] / r["voters"]) < 1e-9
+        assert [row[i].value for i in (10, 11, 12)] == [(r["manual"] or {}).get(c) for c in CHOICES]
+    split = [row for row in book["Per perspectief"].iter_rows(min_row=2, values_only=True) if row[0] == "p1"]
+    for key in ("1", "2"):
+        r = p1["rounds"][key]
+        for name, group in r["by_perspective"].items():
+            line = next(row for row in split if row[2] == int(key) and row[3] == name)
+            if group is None:
+                assert line[4:11] == (None,) * 7 and line[11] == "te weinig stemmen"
+            else:
+                assert line[4] == group["voters"] and list(line[5:8]) == [group["counts"][c] for c in CHOICES]
+        if r["equal_weight"]:
+            line = next(row for row in split if row[2] == int(key) and str(row[3]).startswith("Gelijk gewogen"))
+            assert all(g in line[3] for g in r["equal_weight_groups"])
+            assert [round(v * 100, 1) for v in line[8:11]] == [r["equal_weight"][c] for c in CHOICES]
+    shift = {row[2]: row[3] for row in book["Verschuiving"].iter_rows(min_row=2, values_only=True) if row[0] == "p1"}
+    assert shift == {"Hele zaal": p1["shift"]["total"], **p1["shift"]["by_perspective"]}
+    moved = {(row[2], row[3]): row[4] for row in book["Wie schoof op"].iter_rows(min_row=2, values_only=True)}
+    names = {"agree": "Eens", "disagree": "Oneens", "neutral": "Neutraal"}
+    assert moved == {(names[a], names[b]): p1["transitions"][a][b] for a in CHOICES for b in CHOICES}
+    asked = list(book["Vragen"].iter_rows(min_row=2))
+    assert [(row[0].value, row[2].value) for row in asked] == [(q["text"], q["votes"]) for q in data["questions"]]
+    assert asked[0][0].data_type == "s"
+
+    # The CSVs: Dutch Excel has a BOM, `;`, decimal commas and intact "cliënten"; every variant neutralises formulas.
+    assert dutch.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(dutch.decode("utf-8-sig")), delimiter=";"))
+    assert table[0][:3] == ["proposition", "text", "round"]
+    assert all(row[1] == "'" + evil for row in table[1:] if row[0] == "p1")
+    assert "cliënten" in dutch.decode("utf-8-sig")
+    shift_nl = next(row for row in table if row[0] == "p1" and row[2] == "2" and row[3] == "total")[12]
+    assert shift_nl == str(p1["shift"]["total"]).replace(".", ",")
+    assert all(row[1] == "'" + evil for row in csv.reader(io.StringIO(tools)) if row[0] == "p1")
+    questions = list(csv.reader(io.StringIO(questions_nl.decode("utf-8-sig")), delimiter=";"))
+    assert questions[1][1] == "'@SUM(A1:A9) -1 +1"
+    for client in (moderator, *phones):
+        await client.close()
