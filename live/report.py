@@ -44,6 +44,8 @@ class Report:
                 entry["transitions"] = results.transitions(
                     await votes.stored_choices(event.code, proposition.id, 1),
                     await votes.stored_choices(event.code, proposition.id, 2))
+                entry["shift"].update(test=results.mcnemar(entry["transitions"]),
+                                      moved=results.who_moved(entry["transitions"]))
             propositions.append(entry)
         every = await self.stores.questions.every_question(event.code)
         shown = every if raw else [q for q in every if q.status in questions.LISTED]

@@ -8,6 +8,7 @@ computed once per tally; the views only choose what each role may see of it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from .model import CHOICES, DEFAULT_MIN_GROUP, Counts, Tally, zero_counts
@@ -121,6 +122,34 @@ def shift(first: Mapping, second: Mapping) -> dict:
     return {"total": delta(first, second),
             "by_perspective": {name: delta(group, second["by_perspective"].get(name))
                                for name, group in first["by_perspective"].items()}}
+
+
+SIGNIFICANCE = 0.05  # two-sided
+
+
+def mcnemar(table: Mapping[str, Mapping[str, int]]) -> dict:
+    """Whether the shift in agree is beyond chance: an exact McNemar test on the paired
+    votes (voters of both rounds), agree against not agree (disagree or neutral).
+
+    b = agree → not agree, c = not agree → agree; under "nobody really moved" each of the
+    b + c switches goes either way with probability ½, so the two-sided p-value is
+    min(1, 2·P(X ≤ min(b, c))) for X ~ Binomial(b + c, ½). Below SIGNIFICANCE the verdict is
+    "beyond_chance", otherwise "too_close_to_call" (also with no switches at all)."""
+    others = [choice for choice in CHOICES if choice != "agree"]
+    b = sum(table["agree"][other] for other in others)
+    c = sum(table[other]["agree"] for other in others)
+    n = b + c
+    p = 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2 ** n)
+    return {"left_agree": b, "joined_agree": c, "p_value": round(p, 4),
+            "verdict": "beyond_chance" if p < SIGNIFICANCE else "too_close_to_call"}
+
+
+def who_moved(table: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """How many voters of both rounds went agree → disagree, disagree → agree, to neutral
+    and from neutral."""
+    return {"agree_to_disagree": table["agree"]["disagree"], "disagree_to_agree": table["disagree"]["agree"],
+            "to_neutral": table["agree"]["neutral"] + table["disagree"]["neutral"],
+            "from_neutral": table["neutral"]["agree"] + table["neutral"]["disagree"]}
 
 
 def transitions(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, dict[str, int]]:

@@ -315,6 +315,11 @@ async def test_spreadsheet_and_csv_variants_match_the_results_api(server):
         tools = (await organiser.get(f"/api/events/{code}/results.csv")).text
         questions_nl = (await organiser.get(f"/api/events/{code}/questions.csv?excel=nl")).content
 
+    # Who moved and the McNemar verdict, by hand from the plan: b = 1 (agree → disagree), c = 2.
+    assert p1_shift(data) == {"moved": {"agree_to_disagree": 1, "disagree_to_agree": 1, "to_neutral": 0,
+                                        "from_neutral": 1},
+                              "test": {"left_agree": 1, "joined_agree": 2, "p_value": 1.0,
+                                       "verdict": "too_close_to_call"}}
     assert book.sheetnames == ["Uitslag", "Per perspectief", "Verschuiving", "Wie schoof op", "Vragen"]
     results = book["Uitslag"]
     header = [c.value for c in results[1]]
@@ -367,3 +372,8 @@ async def test_spreadsheet_and_csv_variants_match_the_results_api(server):
     assert questions[1][1] == "'@SUM(A1:A9) -1 +1"
     for client in (moderator, *phones):
         await client.close()
+
+
+def p1_shift(data: dict) -> dict:
+    shift = data["propositions"][0]["shift"]
+    return {"moved": shift["moved"], "test": shift["test"]}

@@ -151,3 +151,32 @@ def test_secondary_suppression_when_exactly_one_group_is_withheld():
     raw = results.round_figures(tally({"agree": 9, "agree:1": 5, "agree:2": 4}), PERSPECTIVES, 5, withhold=False)
     assert raw["by_perspective"]["Burger"] == {"counts": {"agree": 5, "disagree": 0, "neutral": 0}, "voters": 5,
                                                "withheld": True}
+
+
+def table(moves: dict[tuple[str, str], int]) -> dict:
+    full = {a: {b: 0 for b in ("agree", "disagree", "neutral")} for a in ("agree", "disagree", "neutral")}
+    for (a, b), n in moves.items():
+        full[a][b] = n
+    return full
+
+
+def test_mcnemar_verdict_on_known_tables():
+    """Exact McNemar on agree vs not agree, hand-computed: 10 switches all one way is beyond chance
+    (p = 2/1024), 6 to 2 is too close to call (p = 2·37/256), nobody moving is too close to call."""
+    all_one_way = results.mcnemar(table({("disagree", "agree"): 10, ("agree", "agree"): 50}))
+    assert all_one_way == {"left_agree": 0, "joined_agree": 10, "p_value": round(2 / 1024, 4),
+                           "verdict": "beyond_chance"}
+    close = results.mcnemar(table({("agree", "disagree"): 2, ("neutral", "agree"): 4, ("disagree", "agree"): 2}))
+    assert close["left_agree"] == 2 and close["joined_agree"] == 6
+    assert close["p_value"] == round(2 * (1 + 8 + 28) / 256, 4) and close["verdict"] == "too_close_to_call"
+    # Moves between disagree and neutral do not change agree: they are not switches.
+    still = results.mcnemar(table({("disagree", "neutral"): 30, ("agree", "agree"): 3}))
+    assert still == {"left_agree": 0, "joined_agree": 0, "p_value": 1.0, "verdict": "too_close_to_call"}
+    # 15 against 3: p = 2·(1 + 18 + 153 + 816)/2^18 ≈ 0.0075
+    assert results.mcnemar(table({("agree", "neutral"): 3, ("disagree", "agree"): 15}))["verdict"] == "beyond_chance"
+
+
+def test_who_moved():
+    moves = results.who_moved(table({("agree", "disagree"): 4, ("disagree", "agree"): 2, ("agree", "neutral"): 1,
+                                     ("disagree", "neutral"): 2, ("neutral", "agree"): 5, ("neutral", "neutral"): 9}))
+    assert moves == {"agree_to_disagree": 4, "disagree_to_agree": 2, "to_neutral": 3, "from_neutral": 5}
