@@ -113,6 +113,10 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         return None
     message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
                "voters": figures["voters"]}
+    if role == "projector" and not revealed and event.perspectives:
+        # Sealed turnout: how many voted per perspective (guarded), never the split.
+        message["turnout"] = {name: None if group is None else group["voters"]
+                              for name, group in figures["by_perspective"].items()}
     if role == "moderator" or revealed:
         message["counts"] = figures["counts"]
         if figures["manual"]:

@@ -34,6 +34,7 @@ const el = {
   split: $('split'),
   splitList: $('split-list'),
   equal: $('equal-weight'),
+  turnout: $('turnout'),
   wall: $('wall'),
   pinned: $('wall-pinned'),
   pinnedText: $('wall-pinned-text'),
@@ -88,6 +89,7 @@ function render() {
   setText(el.count, state.phase === 'waiting' && !voters ? '' : num.count(voters, S.votes_one, S.votes_other));
   show(el.handCount, !!(tally && tally.manual));
 
+  renderTurnout(counts);
   const appearing = !!counts && el.results.hidden;
   show(el.results, !!counts);
   if (!counts) {
@@ -114,6 +116,15 @@ function fitStage() {
   }
   void el.text.offsetWidth;
   el.text.classList.remove('is-fitting');
+}
+
+// --- sealed turnout: how many voted per perspective while results are hidden ------------
+
+function renderTurnout(counts) {
+  const turnout = !counts && tally && tally.turnout ? tally.turnout : null;
+  const names = turnout ? cfg.perspectives.filter((name) => typeof turnout[name] === 'number') : [];
+  show(el.turnout, names.length > 0);
+  setText(el.turnout, names.map((name) => name + ' ' + num.n(turnout[name])).join(' · '));
 }
 
 // --- split by perspective, consensus marker ------------------------------------------

@@ -229,6 +229,7 @@ async def test_hidden_means_hidden_for_every_role_and_route(server):
         # WebSocket: the projector sees how many voted, a phone nothing, the moderator everything.
         hidden = await screen.wait_latest("tally", lambda m: m["round"] == int(rounds[-1]) and m["voters"] == 3)
         assert "counts" not in hidden and "by_perspective" not in hidden and "equal_weight" not in hidden
+        assert hidden["turnout"] == {name: 1 for name in PERSPECTIVES}  # sealed turnout: voters only
         late = await Phone(server.ws_url, code).connect()
         await late.wait_for(lambda m: m["type"] == "questions")  # the snapshot: state, (tally), questions
         start = len(late.messages)
