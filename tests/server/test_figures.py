@@ -182,6 +182,7 @@ async def test_hidden_means_hidden_for_every_role_and_route(server):
     import io
 
     import httpx
+    import openpyxl
 
     from ..support.servers import ADMIN_PASSWORD
 
@@ -224,6 +225,12 @@ async def test_hidden_means_hidden_for_every_role_and_route(server):
             assert "hidden" not in table and "Gemeente" in table
         report = await signed_in.get(f"/results/{code}")
         assert report.status_code == 200 and "Een" in report.text
+        assert f'href="/api/events/{code}/results.xlsx"' in report.text  # the spreadsheet, one click away
+        for client, rows in ((anonymous, 0), (organiser, len(PERSPECTIVES))):  # the workbook: the same rules
+            book = openpyxl.load_workbook(io.BytesIO((await client.get(f"/api/events/{code}/results.xlsx")).content))
+            split = [row for row in book["Per perspectief"].iter_rows(min_row=2, values_only=True)
+                     if row[0] == "p1" and row[2] == int(rounds[-1]) and row[3] in PERSPECTIVES]
+            assert len(split) == rows
         raw = (await organiser.get(f"/api/events/{code}/export")).json()["propositions"][0]
         assert raw["rounds"][rounds[-1]]["counts"] == counts
         # WebSocket: the projector sees how many voted, a phone nothing, the moderator everything.
