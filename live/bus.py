@@ -129,7 +129,7 @@ class Bus:
         room = self.rooms.get(code)
         if room is None:
             return
-        if room.set_state(state):
+        if room.set_state(state) or room.wants_comparison():
             self.spawn(self._refresh_tally(room))
         self._watch_deadline(room)
 
@@ -186,8 +186,11 @@ class Bus:
     async def _refresh_tally(self, room: Room) -> None:
         if room.state is None or room.state.position is None:
             return
+        compare = room.claim_comparison()  # round 2 closed: round 1 against round 2, once per state
         try:
             room.set_tally(await self.stores.votes.read_tally(room.code, *room.state.position))
+            if compare:
+                room.set_comparison(*await self.stores.votes.read_rounds(room.code, room.state.current))
         except StoreUnavailable:
             pass  # the audit retries
 

@@ -29,6 +29,7 @@ class Snapshot:
     figures: dict | None
     my_vote: str | None = None
     my_perspective: str | None = None
+    comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
 
 
 class Debate:
@@ -161,7 +162,8 @@ class Debate:
         room = self.bus.rooms.get(event.code)
         if room is not None and tally is not None:
             room.set_tally(tally)
-        return Snapshot(state, tally, figures, my_vote, my_perspective)
+        comparison = room.comparison if room is not None and room.state.seq == state.seq else None
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison)
 
     # --- questions --------------------------------------------------------------------
 

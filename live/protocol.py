@@ -104,7 +104,8 @@ def state_for(event: Event, state: DebateState, server_time: int, role: str, my_
     return encode(view)
 
 
-def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event) -> dict | None:
+def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event,
+               comparison: dict | None = None) -> dict | None:
     """What a role may see of a tally; None when the role sees nothing (hidden audience).
 
     The split by perspective is guarded: a group under the event's minimum is null.
@@ -126,6 +127,8 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
             message["equal_weight"] = figures["equal_weight"]
             message["equal_weight_groups"] = figures["equal_weight_groups"]
             message["marker"] = figures["marker"]
+        if comparison is not None and tally.round == 2:
+            message["before_after"] = comparison  # round 1 against round 2, once round 2 is closed
     return message
 
 

@@ -152,6 +152,18 @@ def who_moved(table: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
             "from_neutral": table["neutral"]["agree"] + table["neutral"]["disagree"]}
 
 
+def before_after(first: Mapping, second: Mapping, table: Mapping[str, Mapping[str, int]],
+                 min_group: int = DEFAULT_MIN_GROUP) -> dict:
+    """Round 1 against round 2 of one proposition, for the screens: round 1's figures
+    (guarded as round_figures gives them), the shift, and (only when at least `min_group`
+    voted in both rounds) who moved and the McNemar verdict."""
+    paired = sum(sum(row.values()) for row in table.values())
+    enough = paired >= min_group
+    return {"round1": {key: first[key] for key in ("counts", "voters", "by_perspective")},
+            "shift": shift(first, second), "paired": paired if enough else None,
+            "moved": who_moved(table) if enough else None, "test": mcnemar(table) if enough else None}
+
+
 def transitions(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, dict[str, int]]:
     """Round-1 choice → round-2 choice, among participants who voted in both rounds.
 

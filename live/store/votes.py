@@ -158,6 +158,14 @@ class VoteStore(RedisStore):
         return choice_of(stored) if stored else None
 
     @redis_errors
+    async def read_rounds(self, code: str, proposition: str) -> tuple[Tally, Tally, tuple[dict, dict]]:
+        """Both rounds' tallies and every participant's choice in each (one read each)."""
+        counts = await self.redis.hgetall(self.keys.counts(code, proposition))
+        raw = await self.redis.hgetall(self.keys.votes(code, proposition))
+        choices = tuple({f[2:]: choice_of(v) for f, v in raw.items() if f.startswith(f"{r}:")} for r in (1, 2))
+        return tally_from(counts, proposition, 1), tally_from(counts, proposition, 2), choices
+
+    @redis_errors
     async def stored_choices(self, code: str, proposition: str, round_: int) -> dict[str, str]:
         """Every participant's choice in a round (for results and checks, not the hot path)."""
         prefix = f"{round_}:"

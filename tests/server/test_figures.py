@@ -385,3 +385,55 @@ async def test_spreadsheet_and_csv_variants_match_the_results_api(server):
 def p1_shift(data: dict) -> dict:
     shift = data["propositions"][0]["shift"]
     return {"moved": shift["moved"], "test": shift["test"]}
+
+
+async def test_before_after_reaches_the_screens_once_round_2_is_closed(redis_url):
+    """Once round 2 is closed, round-2 tallies carry round 1, the shift, who moved and the verdict: to the
+    moderator at once, to the projector (on another server) and phones only once revealed, and to a late
+    projector in its snapshot."""
+    from ..support.servers import Server, make_settings
+
+    settings = make_settings(redis_url)
+    a, b = await Server(settings).start(), await Server(settings).start()
+    try:
+        event = await create_event(a.url, propositions=("Een",), perspectives=PERSPECTIVES, min_group=2)
+        code = event["code"]
+        moderator = await Moderator(a.ws_url, code, event["moderator_key"]).connect()
+        screen = await Screen(b.ws_url, code).connect()
+        phones = [await Phone((a if i % 2 else b).ws_url, code).connect() for i in range(10)]
+        await moderator.command("goto", proposition="p1")
+        await moderator.command("open")
+        # round 1: 2 agree, 8 disagree; round 2: the 8 disagree move to agree, nobody leaves agree
+        for i, phone in enumerate(phones):
+            await phone.request({"type": "perspective", "value": PERSPECTIVES[i % 2]})
+            assert (await phone.vote("p1", "agree" if i < 2 else "disagree"))["type"] == "ack"
+        await moderator.command("close")
+        await moderator.command("open", round=2)
+        for phone in phones:
+            assert (await phone.vote("p1", "agree"))["type"] == "ack"
+        await moderator.wait_latest("tally", lambda m: m["round"] == 2 and m["voters"] == 10)
+        assert "before_after" not in moderator.latest("tally")  # still open: no comparison yet
+        await moderator.command("close")
+
+        compared = await moderator.wait_latest("tally", lambda m: "before_after" in m)
+        before = compared["before_after"]
+        assert before["round1"]["counts"] == {"agree": 2, "disagree": 8, "neutral": 0}
+        assert before["round1"]["voters"] == 10
+        assert before["shift"]["total"] == 80.0 and before["paired"] == 10
+        assert before["moved"] == {"agree_to_disagree": 0, "disagree_to_agree": 8, "to_neutral": 0,
+                                   "from_neutral": 0}
+        assert before["test"]["verdict"] == "beyond_chance" and before["test"]["p_value"] == round(2 / 256, 4)
+        assert all("before_after" not in m for m in screen.messages if m["type"] == "tally")  # hidden
+        await moderator.command("reveal")
+        shown = await screen.wait_latest("tally", lambda m: "before_after" in m)
+        assert shown["before_after"] == before
+        on_phone = await phones[3].wait_latest("tally", lambda m: "before_after" in m)
+        assert on_phone["before_after"] == before
+        late = await Screen(b.ws_url, code).connect()
+        snapshot = await late.wait_for(lambda m: m["type"] == "tally")
+        assert snapshot["before_after"] == before
+        for client in (moderator, screen, late, *phones):
+            await client.close()
+    finally:
+        await a.stop()
+        await b.stop()
