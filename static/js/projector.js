@@ -1,9 +1,9 @@
 /* live: the projector. Read-only; follows the state, tallies and questions pushed by the
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
-import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, show, store } from './connection.js';
+import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, share, show, store } from './connection.js';
 import { clock, secondsLeft, sequence } from './countdown.js';
-import { drawBars, drawSplitList, equalWeightText, growFromZero, lengthClass, markerOf, readBars } from './results.js';
+import { drawBars, drawSplitList, equalWeightText, figures, growFromZero, lengthClass, markerOf, readBars } from './results.js';
 
 const cfg = config();
 const S = cfg.strings;
@@ -35,6 +35,10 @@ const el = {
   splitList: $('split-list'),
   equal: $('equal-weight'),
   turnout: $('turnout'),
+  beforeAfter: $('before-after'),
+  beforeRound1: $('before-round1'),
+  beforeShift: $('before-shift'),
+  beforeMoved: $('before-moved'),
   wall: $('wall'),
   pinned: $('wall-pinned'),
   pinnedText: $('wall-pinned-text'),
@@ -98,6 +102,7 @@ function render() {
   }
   if (appearing) growFromZero(el.bars, el.results);
   drawBars(el.bars, counts, voters, num);
+  renderBeforeAfter();
   renderSplit();
   fitStage();
 }
@@ -127,13 +132,51 @@ function renderTurnout(counts) {
   setText(el.turnout, names.map((name) => name + ' ' + num.n(turnout[name])).join(' · '));
 }
 
+// --- round 1 against round 2, once round 2 is closed and revealed ----------------------
+
+function renderBeforeAfter() {
+  const before = tally.round === 2 && tally.before_after ? tally.before_after : null;
+  show(el.beforeAfter, !!before);
+  el.root.dataset.before = String(!!before);
+  for (const bar of el.bars) {
+    let tick = bar.fill.parentElement.querySelector('.bar-before');
+    if (!before) {
+      if (tick) tick.remove();
+      continue;
+    }
+    if (!tick) {
+      tick = document.createElement('span');
+      tick.className = 'bar-before';
+      bar.fill.parentElement.append(tick);
+    }
+    tick.style.setProperty('--before', String(share(before.round1.counts[bar.choice] || 0, before.round1.voters)));
+  }
+  if (!before) return;
+  const r1 = before.round1;
+  setText(el.beforeRound1, S.round1 + ': ' + figures(choices(), S.labels,
+    (choice) => num.pct(share(r1.counts[choice] || 0, r1.voters))));
+  const total = before.shift.total;
+  const verdict = before.test ? before.test.verdict : null;
+  el.beforeShift.dataset.verdict = verdict || '';
+  setText(el.beforeShift, total === null ? '' : S.shift + ' ' + (total > 0 ? '+' : '') + num.n(total) + ' ' +
+    S.points + (verdict ? ' (' + S[verdict] + ')' : ''));
+  const m = before.moved;
+  const L = S.labels;
+  setText(el.beforeMoved, m ? S.who_moved + ': ' + [
+    L.disagree + ' → ' + L.agree + ' ' + num.n(m.disagree_to_agree),
+    L.agree + ' → ' + L.disagree + ' ' + num.n(m.agree_to_disagree),
+    '→ ' + (L.neutral || '') + ' ' + num.n(m.to_neutral),
+    (L.neutral || '') + ' → ' + num.n(m.from_neutral)].join(' · ') : '');
+}
+
 // --- split by perspective, consensus marker ------------------------------------------
 
 function renderSplit() {
   const groups = tally.by_perspective && Object.keys(tally.by_perspective).length ? tally.by_perspective : null;
   const marker = markerOf(tally);
   const equal = equalWeightText(tally, choices(), S, num);
-  show(el.split, !!(groups || marker || equal));
+  // Round 1 against round 2 takes the split's place (it would not fit beside it).
+  show(el.split, !!(groups || marker || equal) && el.root.dataset.before !== 'true');
   el.root.dataset.split = String(!!groups);
   show(el.marker, !!marker);
   setText(el.marker, marker ? S[marker] : '');

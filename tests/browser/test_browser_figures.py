@@ -42,3 +42,53 @@ async def test_projector_shows_sealed_turnout_per_perspective_never_the_split(se
     await context.close()
     for client in (moderator, *phones):
         await client.close()
+
+
+@pytest.mark.parametrize("viewport", [(1920, 1080), (1280, 720)])
+async def test_projector_shows_round_1_against_round_2(server, browser, viewport, tmp_path):
+    """When round 2 is closed and revealed the projector shows round 1 beside round 2 (a round-1 tick on each
+    bar and round 1's shares), the shift in points with its verdict and who moved; everything fits the screen."""
+    event = await create_event(server.url, title="Voor en na", perspectives=PERSPECTIVES, min_group=2)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    phones = [await Phone(server.ws_url, code).connect() for _ in range(10)]
+    for i, phone in enumerate(phones):
+        await phone.request({"type": "perspective", "value": PERSPECTIVES[i % 3]})
+        assert (await phone.vote("p1", "agree" if i < 2 else "disagree"))["type"] == "ack"
+    await moderator.command("close")
+    await moderator.command("open", round=2)
+    for phone in phones:
+        assert (await phone.vote("p1", "agree"))["type"] == "ack"
+    await moderator.command("close")
+    await moderator.wait_latest("tally", lambda m: "before_after" in m)
+
+    context, screen, dialogs = await open_page(browser, f"{server.url}/projector/{code}", viewport)
+    before = screen.get_by_test_id("before-after")
+    assert not await before.is_visible()  # hidden results: nothing of round 1 either
+    await moderator.command("reveal")
+    await before.wait_for()
+    assert await screen.locator("#before-round1").text_content() == "Ronde 1: Eens 20% · Oneens 80% · Neutraal 0%"
+    shift = screen.locator("#before-shift")
+    assert await shift.text_content() == "Verschuiving in eens (ronde 1 → 2): +80 procentpunten (meer dan toeval)"
+    assert await shift.get_attribute("data-verdict") == "beyond_chance"
+    assert await screen.locator("#before-moved").text_content() == \
+        "Wie schoof op: Oneens → Eens 8 · Eens → Oneens 0 · → Neutraal 0 · Neutraal → 0"
+    ticks = screen.locator(".bars-projector .bar-before")
+    assert await ticks.count() == 3
+    assert await screen.locator("[data-result=agree] .bar-before").evaluate(
+        "node => getComputedStyle(node).getPropertyValue('--before').trim()") == "20"
+    await screen.locator('[data-result="agree"] .bar-pct').filter(has_text="100%").wait_for()
+    assert await screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    box = await before.bounding_box()
+    assert box["y"] + box["height"] <= viewport[1]
+    assert not await screen.get_by_test_id("split").is_visible()  # round 1 against round 2 takes its place
+    await screen.wait_for_function("() => document.getAnimations().length === 0")  # the bars have grown
+    path = tmp_path / f"projector-before-after-{viewport[1]}.png"
+    await screen.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    assert dialogs == []
+    await context.close()
+    for client in (moderator, *phones):
+        await client.close()
