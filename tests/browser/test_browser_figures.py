@@ -92,3 +92,33 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
     await context.close()
     for client in (moderator, *phones):
         await client.close()
+
+
+async def test_phone_shows_its_own_before_and_after(server, browser):
+    """Once round 2 is revealed a phone that voted in both rounds reads its own move ("Uw stem: Oneens → Eens")."""
+    event = await create_event(server.url, title="Voor en na")
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    context, phone, dialogs = await open_page(browser, f"{server.url}/e/{code}", (390, 844), mobile=True)
+    await phone.get_by_role("button", name="Oneens", exact=True).tap()
+    await phone.get_by_text("Uw stem is ontvangen").wait_for()
+    await moderator.command("close")
+    await moderator.command("open", round=2)
+    await phone.locator("#round-badge").filter(has_text="Ronde 2").wait_for()
+    await phone.get_by_role("button", name="Eens", exact=True).tap()
+    await phone.locator("button[aria-pressed=true]", has_text="Eens").wait_for()
+    await phone.get_by_text("Uw stem is ontvangen").wait_for()
+    await moderator.command("close")
+    assert not await phone.get_by_test_id("my-shift").is_visible()
+    await moderator.command("reveal")
+    await expect_text(phone.get_by_test_id("my-shift"), "Uw stem: Oneens → Eens")
+    assert dialogs == []
+    await context.close()
+    await moderator.close()
+
+
+async def expect_text(locator, text: str) -> None:
+    await locator.filter(has_text=text).wait_for()
+    assert await locator.text_content() == text
