@@ -12,9 +12,10 @@ Phases (docs/performance.md explains each figure):
   reveal    the moderator reveals: time until every phone has the counts
   flood     goto p2, open; every phone votes again as soon as its last vote is acked (at
             most 15 a second per phone) for --flood seconds: ingestion, votes per second
-  later     (--later, default p3,p3:2,p10) the paced phase again on later propositions and
-            rounds, after p1 and p2 pushed their versions up: vote-to-projector and
-            vote-to-moderator latency on every proposition, not only the first (issue 12)
+  later     (--later, default p3,p3:2,p10,p4+) the paced phase again on later propositions
+            and rounds, after p1 and p2 pushed their versions up (`+`: results revealed
+            while voting): vote-to-projector and vote-to-moderator latency on every
+            proposition, not only the first (issue 12)
 Every phase ends by comparing the stored tally (GET /api/events/{code}/results and the
 moderator's tally) with the votes acked. Exit status 1 when a vote is lost, a tally
 differs, a phone failed to connect or any error came back.
@@ -347,14 +348,14 @@ async def wait_until(condition, timeout: float, step: float = 0.005) -> bool:
 class LoadTest:
     def __init__(self, url: str, control, server: Server | None, phones: int, window: float,
                  change_share: float, flood: float, concurrency: int = 200, seed: int = 1, per_address: int = 100,
-                 later: tuple[tuple[str, int], ...] = ()):
+                 later: tuple[tuple[str, int, bool], ...] = ()):
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
         self.control, self.server = control, server
         self.n, self.window, self.change_share, self.flood = phones, window, change_share, flood
         self.concurrency = concurrency
         self.per_address = per_address
-        self.later = later  # (proposition, round) of the paced phases after p1 and p2
+        self.later = later  # (proposition, round, revealed) of the paced phases after p1 and p2
         self.random = random.Random(seed)
         self.run = Run()
         self.phones: list[Phone] = []
@@ -494,8 +495,8 @@ class LoadTest:
             await self.reveal_phase()
         if self.flood > 0:
             await self.flood_phase()
-        for proposition, round_ in self.later:
-            await self.paced_phase(proposition, round_)
+        for proposition, round_, revealed in self.later:
+            await self.paced_phase(proposition, round_, revealed)
         report, checks = self.report, self.report["checks"].values()
         if memory is not None:
             stored = sum(sum(c["expected"].values()) for c in checks)  # votes kept, one per phone and proposition
@@ -542,12 +543,14 @@ class LoadTest:
         await wait_until(lambda: self.run.opened >= len(self.phones), 30)
         return round((now() - self.control.opened_at) * 1000, 1)
 
-    async def paced_phase(self, proposition: str = "p1", round_: int = 1) -> None:
-        """Report key "paced" on p1, "paced_p3" or "paced_p3_r2" on later ones."""
+    async def paced_phase(self, proposition: str = "p1", round_: int = 1, revealed: bool = False) -> None:
+        """Report key "paced" on p1, "paced_p3", "paced_p3_r2" or "paced_p4_revealed" on later ones."""
         run, control = self.run, self.control
         name = "paced" if (proposition, round_) == ("p1", 1) else \
-            f"paced_{proposition}" + (f"_r{round_}" if round_ > 1 else "")
+            f"paced_{proposition}" + (f"_r{round_}" if round_ > 1 else "") + ("_revealed" if revealed else "")
         fanout = await self.open(proposition, round_)
+        if revealed and control.moderator is not None:
+            await control.reveal()  # phones then get tallies too (once a second)
         messages0, acks0, before = run.messages, run.acks, self.sample()
         start = await self.paced(proposition)
         end, messages, acks = now(), run.messages - messages0, run.acks - acks0  # before the close goes out
@@ -618,7 +621,7 @@ class LoadTest:
 async def measure(target: str, workers: int, phones: int, window: float, change_share: float, flood: float,
                   url: str | None = None, admin_password: str = ADMIN_PASSWORD, timeout: float = 170,
                   concurrency: int = 200, seed: int = 1, server_env: dict[str, str] | None = None,
-                  per_address: int = 100, later: tuple[tuple[str, int], ...] = ()) -> dict:
+                  per_address: int = 100, later: tuple[tuple[str, int, bool], ...] = ()) -> dict:
     """One bounded run: start the target (unless `url`), drive it, stop everything."""
     server = None
     if url is None:
@@ -683,12 +686,13 @@ def cores(cpu: dict) -> str:
                     for role, figures in cpu.items())
 
 
-def later_positions(text: str) -> tuple[tuple[str, int], ...]:
-    """"p3,p3:2,p10" -> (("p3", 1), ("p3", 2), ("p10", 1))."""
+def later_positions(text: str) -> tuple[tuple[str, int, bool], ...]:
+    """"p3,p3:2,p4+" -> (("p3", 1, False), ("p3", 2, False), ("p4", 1, True)); `+`: revealed."""
     positions = []
     for item in filter(None, (part.strip() for part in text.split(","))):
-        proposition, _, round_ = item.partition(":")
-        positions.append((proposition, int(round_ or 1)))
+        revealed = item.endswith("+")
+        proposition, _, round_ = item.removesuffix("+").partition(":")
+        positions.append((proposition, int(round_ or 1), revealed))
     return tuple(positions)
 
 
@@ -707,8 +711,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-address", type=int, default=100,
                         help="phones per loopback source address (0: all from 127.0.0.1, like one NAT)")
-    parser.add_argument("--later", default="p3,p3:2,p10",
-                        help="paced phases after p1 and the flood: proposition[:round], comma-separated ('' for none)")
+    parser.add_argument("--later", default="p3,p3:2,p10,p4+",
+                        help="paced phases after p1 and the flood: proposition[:round][+ revealed], comma-separated "
+                             "('' for none)")
     parser.add_argument("--json", help="also write the full report to this file")
     parser.add_argument("--nice", type=int, default=0,
                         help="scheduling priority of this generator and the servers it starts (root may go below 0)")
