@@ -14,6 +14,7 @@ export function setupCount(ctx) {
     handCount: $('hand-count-line'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
+    beforeAfter: $('before-after'),
     splitBody: $('split-body'),
     bars: readBars(),
     handForm: $('hand-form'),
@@ -49,6 +50,17 @@ export function setupCount(ctx) {
     if (marker) {
       setText(el.marker, S[marker]);
       el.marker.dataset.marker = marker;
+    }
+
+    // Round 2 closed: round 1's shares and the shift with its verdict (the projector shows it once revealed).
+    const before = tally && tally.round === 2 && tally.before_after ? tally.before_after : null;
+    show(el.beforeAfter, !!before);
+    if (before) {
+      const r1 = before.round1;
+      const total = before.shift.total;
+      const verdict = before.test ? ' (' + S[before.test.verdict] + ')' : '';
+      setText(el.beforeAfter, S.round1 + ': ' + figuresLine(r1.counts, (v) => num.pct(share(v, r1.voters))) +
+        (total === null ? '' : ' · ' + S.shift + ' ' + (total > 0 ? '+' : '') + dec.format(total) + ' ' + S.points + verdict));
     }
 
     const hands = tally && tally.manual ? tally.manual : null;

@@ -39,6 +39,7 @@ const el = {
   beforeRound1: $('before-round1'),
   beforeShift: $('before-shift'),
   beforeMoved: $('before-moved'),
+  beforeGroups: $('before-groups'),
   wall: $('wall'),
   pinned: $('wall-pinned'),
   pinnedText: $('wall-pinned-text'),
@@ -160,6 +161,13 @@ function renderBeforeAfter() {
   el.beforeShift.dataset.verdict = verdict || '';
   setText(el.beforeShift, total === null ? '' : S.shift + ' ' + (total > 0 ? '+' : '') + num.n(total) + ' ' +
     S.points + (verdict ? ' (' + S[verdict] + ')' : ''));
+  // The shift per perspective, for the groups shown in both rounds.
+  const groups = cfg.perspectives.filter((name) => typeof (before.shift.by_perspective || {})[name] === 'number');
+  show(el.beforeGroups, groups.length > 0);
+  setText(el.beforeGroups, groups.map((name) => {
+    const points = before.shift.by_perspective[name];
+    return name + ' ' + (points > 0 ? '+' : '') + num.n(points);
+  }).join(' · '));
   const m = before.moved;
   const L = S.labels;
   setText(el.beforeMoved, m ? S.who_moved + ': ' + [

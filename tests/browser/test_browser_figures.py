@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
-from .pages import open_page
+from .pages import Console, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +75,9 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
     assert await shift.get_attribute("data-verdict") == "beyond_chance"
     assert await screen.locator("#before-moved").text_content() == \
         "Wie schoof op: Oneens → Eens 8 · Eens → Oneens 0 · → Neutraal 0 · Neutraal → 0"
+    # per perspective (3 groups of 4, 3 and 3; round 1: Burger 1 agree of 4, Professional 1 of 3, Gemeente 0 of 3)
+    assert await screen.locator("#before-groups").text_content() == \
+        "Burger / cliënt +75 · Professional +66,7 · Gemeente +100"
     ticks = screen.locator(".bars-projector .bar-before")
     assert await ticks.count() == 3
     assert await screen.locator("[data-result=agree] .bar-before").evaluate(
@@ -122,3 +125,30 @@ async def test_phone_shows_its_own_before_and_after(server, browser):
 async def expect_text(locator, text: str) -> None:
     await locator.filter(has_text=text).wait_for()
     assert await locator.text_content() == text
+
+
+async def test_console_shows_round_1_and_the_verdict_once_round_2_is_closed(server, browser):
+    """The moderator's console shows round 1's shares and the shift with its verdict as soon as round 2 is closed,
+    before anything is revealed; too few switches read "te nipt om iets over te zeggen"."""
+    event = await create_event(server.url, title="Voor en na")
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    phones = [await Phone(server.ws_url, code).connect() for _ in range(6)]
+    for i, phone in enumerate(phones):
+        assert (await phone.vote("p1", "agree" if i < 3 else "disagree"))["type"] == "ack"
+    await moderator.command("close")
+    await moderator.command("open", round=2)
+    for i, phone in enumerate(phones):
+        assert (await phone.vote("p1", "agree" if i < 4 else "disagree"))["type"] == "ack"
+    console = await Console.open(browser, event)
+    line = console.page.get_by_test_id("before-after")
+    assert not await line.is_visible()  # round 2 still open
+    await moderator.command("close")
+    await expect_text(line, "Ronde 1: Eens 50% · Oneens 50% · Neutraal 0% · Verschuiving in eens (ronde 1 → 2): "
+                            "+16,7 procentpunten (te nipt om iets over te zeggen)")
+    assert console.dialogs == []
+    await console.close()
+    for client in (moderator, *phones):
+        await client.close()
