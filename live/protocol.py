@@ -89,6 +89,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "round": status.round,
         "total": len(event.propositions),
         "screen": state.screen,
+        "compare": state.compare,
         "deadline": state.deadline,
         "auto_close": state.auto_close,
         "server_time": server_time,

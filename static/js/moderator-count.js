@@ -15,6 +15,8 @@ export function setupCount(ctx) {
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
     beforeAfter: $('before-after'),
+    compareSwitch: $('compare-switch'),
+    compares: Array.from(document.querySelectorAll('[data-compare]')),
     splitBody: $('split-body'),
     bars: readBars(),
     handForm: $('hand-form'),
@@ -38,6 +40,14 @@ export function setupCount(ctx) {
     return figures(ctx.choices, S.labels, (choice) => text(counts[choice] || 0));
   }
 
+  // What the projector shows of a closed, revealed round 2 (the `compare` command).
+  for (const button of el.compares) {
+    button.addEventListener('click', () => {
+      const show = button.dataset.compare;
+      if (ctx.state && ctx.state.compare !== show) ctx.run('compare', { type: 'compare', show }, button);
+    });
+  }
+
   function render() {
     const { tally } = ctx;
     const counts = tally && tally.counts ? tally.counts : {};
@@ -55,6 +65,9 @@ export function setupCount(ctx) {
     // Round 2 closed: round 1's shares and the shift with its verdict (the projector shows it once revealed).
     const before = tally && tally.round === 2 && tally.before_after ? tally.before_after : null;
     show(el.beforeAfter, !!before);
+    show(el.compareSwitch, !!before);
+    const view = (ctx.state && ctx.state.compare) || 'before_after';
+    for (const button of el.compares) button.setAttribute('aria-pressed', String(button.dataset.compare === view));
     if (before) {
       const r1 = before.round1;
       const total = before.shift.total;

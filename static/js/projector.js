@@ -135,13 +135,19 @@ function renderTurnout(counts) {
 
 // --- round 1 against round 2, once round 2 is closed and revealed ----------------------
 
+// The moderator chooses the view (state.compare): before_after (round-1 ticks, round 1's
+// shares, the shift overall and per perspective), who_moved (the shift and who moved) or
+// round2 (round 2 alone, with its split).
 function renderBeforeAfter() {
-  const before = tally.round === 2 && tally.before_after ? tally.before_after : null;
+  const view = state.compare || 'before_after';
+  const before = tally.round === 2 && tally.before_after && view !== 'round2' ? tally.before_after : null;
+  const ticks = !!before && view === 'before_after';
   show(el.beforeAfter, !!before);
   el.root.dataset.before = String(!!before);
+  if (before) el.beforeAfter.dataset.view = view;
   for (const bar of el.bars) {
     let tick = bar.fill.parentElement.querySelector('.bar-before');
-    if (!before) {
+    if (!ticks) {
       if (tick) tick.remove();
       continue;
     }
@@ -154,6 +160,7 @@ function renderBeforeAfter() {
   }
   if (!before) return;
   const r1 = before.round1;
+  show(el.beforeRound1, ticks);
   setText(el.beforeRound1, S.round1 + ': ' + figures(choices(), S.labels,
     (choice) => num.pct(share(r1.counts[choice] || 0, r1.voters))));
   const total = before.shift.total;
@@ -163,13 +170,14 @@ function renderBeforeAfter() {
     S.points + (verdict ? ' (' + S[verdict] + ')' : ''));
   // The shift per perspective, for the groups shown in both rounds.
   const groups = cfg.perspectives.filter((name) => typeof (before.shift.by_perspective || {})[name] === 'number');
-  show(el.beforeGroups, groups.length > 0);
+  show(el.beforeGroups, ticks && groups.length > 0);
   setText(el.beforeGroups, groups.map((name) => {
     const points = before.shift.by_perspective[name];
     return name + ' ' + (points > 0 ? '+' : '') + num.n(points);
   }).join(' · '));
-  const m = before.moved;
+  const m = view === 'who_moved' ? before.moved : null;
   const L = S.labels;
+  show(el.beforeMoved, !!m);
   setText(el.beforeMoved, m ? S.who_moved + ': ' + [
     L.disagree + ' → ' + L.agree + ' ' + num.n(m.disagree_to_agree),
     L.agree + ' → ' + L.disagree + ' ' + num.n(m.agree_to_disagree),

@@ -73,8 +73,7 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
     shift = screen.locator("#before-shift")
     assert await shift.text_content() == "Verschuiving in eens (ronde 1 → 2): +80 procentpunten (meer dan toeval)"
     assert await shift.get_attribute("data-verdict") == "beyond_chance"
-    assert await screen.locator("#before-moved").text_content() == \
-        "Wie schoof op: Oneens → Eens 8 · Eens → Oneens 0 · → Neutraal 0 · Neutraal → 0"
+    assert not await screen.locator("#before-moved").is_visible()  # that is the "who moved" view
     # per perspective (3 groups of 4, 3 and 3; round 1: Burger 1 agree of 4, Professional 1 of 3, Gemeente 0 of 3)
     assert await screen.locator("#before-groups").text_content() == \
         "Burger / cliënt +75 · Professional +66,7 · Gemeente +100"
@@ -91,6 +90,20 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
     path = tmp_path / f"projector-before-after-{viewport[1]}.png"
     await screen.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
+
+    # The moderator's choice: who moved (the shift and the moves, no ticks), then round 2 alone (with its split).
+    await moderator.command("compare", show="who_moved")
+    moved = screen.locator("#before-moved")
+    await expect_text(moved, "Wie schoof op: Oneens → Eens 8 · Eens → Oneens 0 · → Neutraal 0 · Neutraal → 0")
+    assert await shift.is_visible() and not await screen.locator("#before-round1").is_visible()
+    assert await screen.locator(".bar-before").count() == 0
+    box = await before.bounding_box()
+    assert box["y"] + box["height"] <= viewport[1]
+    await screen.wait_for_function("() => document.getAnimations().length === 0")
+    await screen.screenshot(path=str(tmp_path / f"projector-who-moved-{viewport[1]}.png"))
+    await moderator.command("compare", show="round2")
+    await screen.get_by_test_id("split").locator(".split-row").first.wait_for()
+    assert not await before.is_visible()
     assert dialogs == []
     await context.close()
     for client in (moderator, *phones):
@@ -148,6 +161,14 @@ async def test_console_shows_round_1_and_the_verdict_once_round_2_is_closed(serv
     await moderator.command("close")
     await expect_text(line, "Ronde 1: Eens 50% · Oneens 50% · Neutraal 0% · Verschuiving in eens (ronde 1 → 2): "
                             "+16,7 procentpunten (te nipt om iets over te zeggen)")
+    # The moderator chooses what the projector shows of it.
+    chosen = console.page.get_by_role("button", name="Voor en na")
+    await chosen.wait_for()
+    assert await chosen.get_attribute("aria-pressed") == "true"
+    await console.page.get_by_role("button", name="Wie schoof op").click()
+    state = await moderator.wait_latest("state", lambda m: m["compare"] == "who_moved")
+    assert state["compare"] == "who_moved"
+    await console.page.locator("[data-compare=who_moved][aria-pressed=true]").wait_for()
     assert console.dialogs == []
     await console.close()
     for client in (moderator, *phones):

@@ -432,6 +432,13 @@ async def test_before_after_reaches_the_screens_once_round_2_is_closed(redis_url
         late = await Screen(b.ws_url, code).connect()
         snapshot = await late.wait_for(lambda m: m["type"] == "tally")
         assert snapshot["before_after"] == before
+        # The moderator chooses the projector's view; the state carries it to every worker.
+        assert (await late.wait_for(lambda m: m["type"] == "state"))["compare"] == "before_after"
+        await moderator.command("compare", show="who_moved")
+        await screen.wait_latest("state", lambda m: m["compare"] == "who_moved")
+        assert (await moderator.request({"type": "compare", "show": "everything"}))["code"] == "bad_message"
+        assert (await screen.request({"type": "compare", "show": "round2"}))["code"] == "not_allowed"
+        assert (await screen.wait_latest("tally", lambda m: "before_after" in m))["before_after"] == before
         for client in (moderator, screen, late, *phones):
             await client.close()
     finally:
