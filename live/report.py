@@ -44,8 +44,11 @@ class Report:
                 entry["transitions"] = results.transitions(
                     await votes.stored_choices(event.code, proposition.id, 1),
                     await votes.stored_choices(event.code, proposition.id, 2))
-                entry["shift"].update(test=results.mcnemar(entry["transitions"]),
-                                      moved=results.who_moved(entry["transitions"]))
+                # Who moved and the verdict only when enough voted in both rounds (the guard).
+                paired = sum(sum(row.values()) for row in entry["transitions"].values())
+                enough = raw or paired >= event.min_group
+                entry["shift"].update(test=results.mcnemar(entry["transitions"]) if enough else None,
+                                      moved=results.who_moved(entry["transitions"]) if enough else None)
             propositions.append(entry)
         every = await self.stores.questions.every_question(event.code)
         shown = every if raw else [q for q in every if q.status in questions.LISTED]

@@ -180,3 +180,16 @@ def test_who_moved():
     moves = results.who_moved(table({("agree", "disagree"): 4, ("disagree", "agree"): 2, ("agree", "neutral"): 1,
                                      ("disagree", "neutral"): 2, ("neutral", "agree"): 5, ("neutral", "neutral"): 9}))
     assert moves == {"agree_to_disagree": 4, "disagree_to_agree": 2, "to_neutral": 3, "from_neutral": 5}
+
+
+def test_before_after_guards_who_moved():
+    """Round 1 against round 2: who moved and the verdict only when at least k voted in both rounds."""
+    first, second = figures({"agree": 2, "disagree": 3}), figures({"agree": 5})
+    few = results.before_after(first, second, table({("disagree", "agree"): 3, ("agree", "agree"): 1}), 5)
+    assert few["round1"] == {"counts": {"agree": 2, "disagree": 3, "neutral": 0}, "voters": 5,
+                             "by_perspective": {"Burger": None, "Professional": None, "Gemeente": None}}
+    assert few["shift"]["total"] == 60.0
+    assert few["paired"] is None and few["moved"] is None and few["test"] is None
+    enough = results.before_after(first, second, table({("disagree", "agree"): 3, ("agree", "agree"): 2}), 5)
+    assert enough["paired"] == 5 and enough["moved"]["disagree_to_agree"] == 3
+    assert enough["test"]["verdict"] == "too_close_to_call"  # 3 switches, all one way: p = 0.25
