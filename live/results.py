@@ -29,6 +29,20 @@ def percent(count: int, voters: int) -> int:
     return (200 * count + voters) // (2 * voters) if voters else 0
 
 
+def shares(counts: Mapping[str, int]) -> dict[str, int]:
+    """Whole percentages of each choice that add up to 100 (largest remainder: every share
+    rounded down, the points left over go to the largest remainders, of equal remainders
+    to the earlier choice); all 0 for no voters. What every page shows."""
+    voters = sum(counts.values())
+    if not voters:
+        return {choice: 0 for choice in counts}
+    floors = {choice: count * 100 // voters for choice, count in counts.items()}
+    order = sorted(counts, key=lambda choice: -(counts[choice] * 100 % voters))
+    for choice in order[:100 - sum(floors.values())]:
+        floors[choice] += 1
+    return floors
+
+
 def _add(*parts: Mapping[str, int]) -> Counts:
     return {choice: sum(part.get(choice, 0) for part in parts) for choice in CHOICES}
 

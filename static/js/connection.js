@@ -74,6 +74,24 @@ export function share(count, voters) {
   return voters > 0 ? Math.round((count * 100) / voters) : 0;
 }
 
+// Whole percentages per choice that add up to 100 (largest remainder, as the server's
+// results.shares): each share rounded down, the points left over to the largest
+// remainders (of equals, the earlier choice); all 0 when nobody voted.
+export function shares(counts, choices) {
+  const voters = choices.reduce((sum, choice) => sum + (counts[choice] || 0), 0);
+  const out = {};
+  for (const choice of choices) out[choice] = voters ? Math.floor(((counts[choice] || 0) * 100) / voters) : 0;
+  if (!voters) return out;
+  const order = choices.slice().sort((a, b) => (((counts[b] || 0) * 100) % voters) - (((counts[a] || 0) * 100) % voters));
+  let left = 100 - choices.reduce((sum, choice) => sum + out[choice], 0);
+  for (const choice of order) {
+    if (left <= 0) break;
+    out[choice] += 1;
+    left -= 1;
+  }
+  return out;
+}
+
 export function show(node, visible) {
   if (node) node.hidden = !visible;
 }

@@ -1,6 +1,6 @@
 /* live: the moderator's live count (bars, marker, the table per perspective), the hand
    count form and the countdown, for the current proposition and round. */
-import { format, setText, share, show } from './connection.js';
+import { format, setText, shares, show } from './connection.js';
 import { clock, secondsLeft } from './countdown.js';
 import { drawBars, figures, markerOf, readBars, weighedGroups } from './results.js';
 
@@ -72,7 +72,7 @@ export function setupCount(ctx) {
       const r1 = before.round1;
       const total = before.shift.total;
       const verdict = before.test ? ' (' + S[before.test.verdict] + ')' : '';
-      setText(el.beforeAfter, S.round1 + ': ' + figuresLine(r1.counts, (v) => num.pct(share(v, r1.voters))) +
+      setText(el.beforeAfter, S.round1 + ': ' + figures(ctx.choices, S.labels, (choice) => num.pct(shares(r1.counts, ctx.choices)[choice])) +
         (total === null ? '' : ' · ' + S.shift + ' ' + (total > 0 ? '+' : '') + dec.format(total) + ' ' + S.points + verdict));
     }
 
@@ -117,6 +117,7 @@ export function setupCount(ctx) {
       }
       const gCounts = group && group.counts ? group.counts : {};
       const gVoters = group ? group.voters || 0 : 0;
+      const pcts = shares(gCounts, ctx.choices);
       for (const choice of ctx.choices) {
         const td = document.createElement('td');
         td.className = 'cell-num';
@@ -124,7 +125,7 @@ export function setupCount(ctx) {
         if (group) {
           const sub = document.createElement('span');
           sub.className = 'cell-sub';
-          sub.textContent = num.pct(share(count, gVoters));
+          sub.textContent = num.pct(pcts[choice]);
           td.append(num.n(count), ' ', sub);
         } else {
           td.textContent = '–';

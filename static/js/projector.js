@@ -1,7 +1,7 @@
 /* live: the projector. Read-only; follows the state, tallies and questions pushed by the
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
-import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, share, show, store } from './connection.js';
+import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, shares, show, store } from './connection.js';
 import { clock, secondsLeft, sequence } from './countdown.js';
 import { drawBars, drawSplitList, equalWeightText, figures, growFromZero, lengthClass, markerOf, readBars } from './results.js';
 
@@ -156,13 +156,13 @@ function renderBeforeAfter() {
       tick.className = 'bar-before';
       bar.fill.parentElement.append(tick);
     }
-    tick.style.setProperty('--before', String(share(before.round1.counts[bar.choice] || 0, before.round1.voters)));
+    tick.style.setProperty('--before', String(shares(before.round1.counts, choices())[bar.choice]));
   }
   if (!before) return;
   const r1 = before.round1;
   show(el.beforeRound1, ticks);
-  setText(el.beforeRound1, S.round1 + ': ' + figures(choices(), S.labels,
-    (choice) => num.pct(share(r1.counts[choice] || 0, r1.voters))));
+  const r1Shares = shares(r1.counts, choices());
+  setText(el.beforeRound1, S.round1 + ': ' + figures(choices(), S.labels, (choice) => num.pct(r1Shares[choice])));
   const total = before.shift.total;
   const verdict = before.test ? before.test.verdict : null;
   el.beforeShift.dataset.verdict = verdict || '';

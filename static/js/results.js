@@ -1,6 +1,6 @@
 /* live: drawing results, shared by the phone, the projector and the moderator.
    User data (perspective names) only ever goes in textContent. */
-import { format, make, setText, share } from './connection.js';
+import { format, make, setText, shares } from './connection.js';
 
 // The bars of the page's results (the _macros.html bars markup), one per choice.
 export function readBars(root = document) {
@@ -21,9 +21,10 @@ export function growFromZero(bars, box) {
 // countFirst (the moderator): the count as a plain number before the share; otherwise
 // the share first and the count in brackets.
 export function drawBars(bars, counts, voters, num, { countFirst = false } = {}) {
+  const pcts = shares(counts, bars.map((bar) => bar.choice));
   for (const bar of bars) {
     const count = counts[bar.choice] || 0;
-    const pct = share(count, voters);
+    const pct = pcts[bar.choice];
     bar.fill.style.setProperty('--share', String(pct));
     setText(bar.pct, num.pct(pct));
     setText(bar.count, countFirst ? num.n(count) : '(' + num.n(count) + ')');
@@ -78,8 +79,9 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
     const count = make('span', 'split-voters', num.count(voters, S.votes_one, S.votes_other));
     const bar = make('span', 'split-bar');
     if (!pctInSegment) bar.setAttribute('aria-hidden', 'true');
+    const pcts = shares(group.counts, choices);
     for (const choice of choices) {
-      const pct = share(group.counts[choice] || 0, voters);
+      const pct = pcts[choice];
       const seg = make('span', 'seg bar-' + choice);
       seg.style.setProperty('--share', String(pct));
       // the share in the segment itself when there is room for it
@@ -90,7 +92,7 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
       row.append(bar, count);
     } else {
       head.append(' ', count);
-      const text = figures(choices, S.labels, (choice) => num.pct(share(group.counts[choice] || 0, voters)));
+      const text = figures(choices, S.labels, (choice) => num.pct(pcts[choice]));
       row.append(bar, make('span', 'split-text', text));
     }
     list.append(row);

@@ -193,3 +193,17 @@ def test_before_after_guards_who_moved():
     enough = results.before_after(first, second, table({("disagree", "agree"): 3, ("agree", "agree"): 2}), 5)
     assert enough["paired"] == 5 and enough["moved"]["disagree_to_agree"] == 3
     assert enough["test"]["verdict"] == "too_close_to_call"  # 3 switches, all one way: p = 0.25
+
+
+def test_largest_remainder_percentages_add_up_to_100():
+    """Every page shows whole percentages that add up to 100: largest remainder, of equal remainders the earlier."""
+    assert results.shares({"agree": 1, "disagree": 1, "neutral": 1}) == {"agree": 34, "disagree": 33, "neutral": 33}
+    assert results.shares({"agree": 2, "disagree": 1, "neutral": 0}) == {"agree": 67, "disagree": 33, "neutral": 0}
+    assert results.shares({"agree": 1, "disagree": 7, "neutral": 0}) == {"agree": 13, "disagree": 87, "neutral": 0}
+    # 1/6 = 16.67, 2/6 = 33.33, 3/6 = 50: floors 16 + 33 + 50 = 99, the point goes to 16.67
+    assert results.shares({"agree": 1, "disagree": 2, "neutral": 3}) == {"agree": 17, "disagree": 33, "neutral": 50}
+    assert results.shares({"agree": 0, "disagree": 0, "neutral": 0}) == {"agree": 0, "disagree": 0, "neutral": 0}
+    for n in range(1, 40):
+        for a in range(n + 1):
+            for d in range(n - a + 1):
+                assert sum(results.shares({"agree": a, "disagree": d, "neutral": n - a - d}).values()) == 100
