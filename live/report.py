@@ -49,6 +49,8 @@ class Report:
                 enough = raw or paired >= event.min_group
                 entry["shift"].update(test=results.mcnemar(entry["transitions"]) if enough else None,
                                       moved=results.who_moved(entry["transitions"]) if enough else None)
+                if not enough:
+                    entry["transitions"] = None
             propositions.append(entry)
         every = await self.stores.questions.every_question(event.code)
         shown = every if raw else [q for q in every if q.status in questions.LISTED]
