@@ -129,7 +129,7 @@ class Bus:
         room = self.rooms.get(code)
         if room is None:
             return
-        if room.set_state(state):
+        if room.set_state(state) or room.wants_comparison():
             self.spawn(self._refresh_tally(room))
         self._watch_deadline(room)
 
@@ -163,7 +163,9 @@ class Bus:
         feed = self._feed(code)
         if feed is None:
             return
-        if feed.outgoing is None or version > feed.outgoing[2]:
+        # Versions count per proposition (its counts hash), so they compare only within one
+        # proposition and round; a vote on another one (the next proposition) replaces it.
+        if feed.outgoing is None or feed.outgoing[:2] != (proposition, round_) or version > feed.outgoing[2]:
             feed.outgoing = (proposition, round_, version)
         feed.publish_throttle.trigger()
 
@@ -184,8 +186,11 @@ class Bus:
     async def _refresh_tally(self, room: Room) -> None:
         if room.state is None or room.state.position is None:
             return
+        compare = room.claim_comparison()  # round 2 closed: round 1 against round 2, once per state
         try:
             room.set_tally(await self.stores.votes.read_tally(room.code, *room.state.position))
+            if compare:
+                room.set_comparison(*await self.stores.votes.read_rounds(room.code, room.state.current))
         except StoreUnavailable:
             pass  # the audit retries
 

@@ -30,6 +30,8 @@ class Room:
         self.view: dict | None = None  # the state as sent, rendered once per change
         self.tally: Tally | None = None  # the newest tally of the current proposition and round
         self.figures: dict | None = None  # its figures, computed once per tally
+        self.comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
+        self.comparison_seq = -1  # the state it was (or is being) computed for
         self.online = 0
         self.reported_online = -1
         # Projectors and consoles see a live count often; phones (only once revealed) rarely.
@@ -60,6 +62,8 @@ class Room:
         for outbox in self.everyone():
             outbox.state(state.seq, message, force)
         moved = previous is None or previous.position != state.position
+        if moved or not self.wants_comparison(later=True):
+            self.comparison = None
         if moved:
             self.tally = self.figures = None
         elif self.tally is not None:
@@ -72,6 +76,30 @@ class Room:
         return self.state is not None and self.state.status(self.state.current).revealed
 
     # --- tallies ------------------------------------------------------------------
+
+    def wants_comparison(self, later: bool = False) -> bool:
+        """Round 2 of the current proposition is closed and this state has no comparison yet
+        (`later`: whether it is round 2 closed at all)."""
+        if self.state is None or self.state.position is None or self.state.position[1] != 2:
+            return False
+        closed = self.state.status(self.state.current).phase.value == "closed"
+        return closed and (later or self.comparison_seq != self.state.seq)
+
+    def claim_comparison(self) -> bool:
+        """Whether to read the comparison now (then nobody else here reads it for this state)."""
+        wanted = self.wants_comparison()
+        if wanted:
+            self.comparison_seq = self.state.seq
+        return wanted
+
+    def set_comparison(self, first: Tally, second: Tally, choices: tuple[dict, dict]) -> None:
+        """Round 1 against round 2 (votes frozen): sent with every tally from now on."""
+        if self.state is None or self.state.position != (second.proposition, 2):
+            return
+        figures = [results.round_figures(t, self.event.perspectives, self.event.min_group) for t in (first, second)]
+        self.comparison = results.before_after(*figures, results.transitions(*choices), self.event.min_group)
+        if self.tally is not None:
+            self.send_tally(protocol.ROLES)
 
     def set_tally(self, tally: Tally) -> None:
         if self.state is None or self.state.position != (tally.proposition, tally.round):
@@ -88,7 +116,8 @@ class Room:
         """The current tally as one role may see it, or None."""
         if self.tally is None or self.state is None:
             return None
-        view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event)
+        view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event,
+                                   self.comparison)
         return None if view is None else protocol.encode(view)
 
     def send_tally(self, roles: tuple[str, ...]) -> None:
