@@ -11,6 +11,7 @@ import secrets
 
 from .auth import Signer, same_secret
 from .bus import Bus
+from .clock import now_ms
 from .definition import normalize_code
 from .errors import RuleError
 from .model import Event
@@ -20,6 +21,12 @@ from .store import Stores
 log = logging.getLogger(__name__)
 
 UNKNOWN_CODES_PER_MINUTE = 30  # wrong codes one address may try before it is refused for the minute
+# Wrong secrets (moderator keys, the admin password): free tries per address and per event
+# (or for the admin password), then each failure blocks further tries for a doubling time.
+SECRET_FREE_PER_ADDRESS = 5
+SECRET_FREE_PER_TARGET = 20
+SECRET_BLOCK_MS = (1_000, 15 * 60_000)  # the first block, and the longest
+SECRET_WINDOW_MS = 15 * 60_000  # failures are forgotten this long after the last one
 
 
 class Access:
@@ -45,8 +52,31 @@ class Access:
                 self.stores.keys.organiser_password(), lambda: secrets.token_urlsafe(12))
         return self._organiser_password
 
-    async def is_organiser(self, password: str | None) -> bool:
-        return same_secret(password, await self.organiser_password())
+    async def is_organiser(self, password: str | None, address: str) -> bool:
+        """Whether this is the admin password; wrong ones are throttled (see _guarded)."""
+        if not password:
+            return False
+        return await self._guarded("organiser", self.stores.keys.organiser_failures(), address, "organiser",
+                                   same_secret(password, await self.organiser_password()))
+
+    async def _guarded(self, kind: str, target_key: str, address: str, target: str, right: bool) -> bool:
+        """A secret presented from `address`: refused (RuleError("too_many_attempts")) while
+        this address, or everyone trying this target, is blocked, without looking at it; a
+        wrong one counted per address and per target and logged without the secret. A hall
+        presents no secrets, so it never meets this."""
+        guards, keys, now = self.stores.guards, self.stores.keys, now_ms()
+        address_key = keys.failures(kind, address)
+        if await guards.blocked_ms([address_key, target_key], now) > 0:
+            raise RuleError("too_many_attempts")
+        if right:
+            await guards.forget(address_key)
+            return True
+        low, high = SECRET_BLOCK_MS
+        mine, blocked = await guards.fail(address_key, now, SECRET_FREE_PER_ADDRESS, low, high, SECRET_WINDOW_MS)
+        everyone, _ = await guards.fail(target_key, now, SECRET_FREE_PER_TARGET, low, high, SECRET_WINDOW_MS)
+        log.warning("wrong %s secret for %s from %s (%d from this address, %d in all within 15 minutes%s)",
+                    kind, target, address, mine, everyone, f"; blocked {blocked} ms" if blocked else "")
+        return False
 
     # --- events and participants ------------------------------------------------------
 
@@ -83,9 +113,13 @@ class Access:
 
     # --- moderators -------------------------------------------------------------------
 
-    async def moderator_key_valid(self, code: str, key: str | None) -> bool:
+    async def moderator_key_valid(self, code: str, key: str | None, address: str) -> bool:
+        """Whether this is the event's moderator key; wrong ones are throttled (see _guarded)."""
         found = await self.stores.events.event_secrets(code)
-        return found is not None and same_secret(key, found[0])
+        if found is None or not key:
+            return False
+        return await self._guarded("moderator", self.stores.keys.event_failures(code), address, code,
+                                   same_secret(key, found[0]))
 
     async def moderator_session(self, code: str) -> str:
         found = await self.stores.events.event_secrets(code)

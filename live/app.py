@@ -26,7 +26,7 @@ from .errors import RuleError, StoreUnavailable
 from .keys import Keys
 from .report import Report
 from .rooms import Rooms
-from .security import SecurityMiddleware
+from .security import SecurityMiddleware, handshake_limits, redact_logs
 from .settings import Settings
 from .store import Stores
 
@@ -81,6 +81,8 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    redact_logs()  # uvicorn has configured its loggers by now (the factory runs after that)
+    handshake_limits()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set: start the app with the `live` command, which starts an "
                            "embedded Redis, or point REDIS_URL at a Redis server.")

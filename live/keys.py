@@ -38,8 +38,13 @@ every script and transaction that writes a per-event key is given.
 |                              |        | (the organiser's keys keep their 0.1 names, so an upgrade |
 |                              |        | keeps a generated password)                                |
 | P:limit:<kind>:<address>     | string | requests in the current window (expires with the window)   |
+| P:fail:<kind>:<address>      | hash | n (wrong secrets from one address: "moderator", "organiser"),|
+|                              |      | until (ms; tries refused before then); 15 min after the last |
+| P:{C}:fail:moderator         | hash | the same for wrong moderator keys of one event, any address |
+| P:fail:organiser             | hash | the same for wrong admin passwords, any address             |
 | P:{C}:minted:<address>       | string | identities minted from one address this minute (60 s TTL)  |
-| P:{C}:alerts                 | hash | "identity_burst" -> highest count seen this minute (TTL)    |
+| P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |
+|                              |      | address since issue 13 (minted stays unused for now)        |
 | P:demo                       | string | the demo event's code (no TTL)                              |
 """
 
@@ -90,7 +95,7 @@ class Keys:
     def event_keys(self, code: str, proposition_ids) -> list[str]:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
-                self.logo(code), self.alerts(code), *self.questions(code)]
+                self.logo(code), self.alerts(code), self.event_failures(code), *self.questions(code)]
         for proposition in proposition_ids:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
         return keys
@@ -115,6 +120,15 @@ class Keys:
 
     def limit(self, kind: str, address: str) -> str:
         return f"{self.prefix}:limit:{kind}:{address}"
+
+    def failures(self, kind: str, address: str) -> str:
+        return f"{self.prefix}:fail:{kind}:{address}"
+
+    def event_failures(self, code: str) -> str:
+        return f"{self._event(code)}:fail:moderator"
+
+    def organiser_failures(self) -> str:
+        return f"{self.prefix}:fail:organiser"
 
     def minted(self, code: str, address: str) -> str:
         return f"{self._event(code)}:minted:{address}"

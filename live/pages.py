@@ -17,6 +17,7 @@ from . import definition, i18n
 from .auth import participant_cookie
 from .definition import EventDefinition
 from .errors import ValidationError
+from .i18n import N_
 from .model import DEFAULT_MIN_GROUP
 from .signin import (
     csrf_valid,
@@ -30,6 +31,8 @@ from .web import (
     FORM_LIMITS,
     address,
     base_url,
+    declared_length,
+    error_page,
     event_in_path,
     event_or_404,
     event_urls,
@@ -118,7 +121,7 @@ async def moderator(request: Request) -> Response:
     key = request.query_params.get("key")
     if key is not None:
         # A moderator link with its key: sign in, then drop the key from the address bar.
-        if await access.moderator_key_valid(event.code, key):
+        if await access.moderator_key_valid(event.code, key, address(request)):
             return await sign_in_moderator(request, event)
         return await login_page(request, event, wrong=True)
     if not await has_moderator_session(request, event):
@@ -174,6 +177,7 @@ async def delete_event(request: Request) -> Response:
 
 
 NEW_EVENT_FORM_LIMITS = {**FORM_LIMITS, "max_files": 1}
+NEW_EVENT_FORM_MAX_BYTES = definition.MAX_LOGO_BYTES + 256 * 1024  # the logo and every text at its longest
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
@@ -198,6 +202,12 @@ async def new_event_form(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "new.html", {"values": values, "errors": {},
                                             "csrf_token": (await access.signer()).csrf_token()})
+    # Refused before the body is read: nobody (signed in or not) can make the server spool
+    # a huge upload to disk. Browsers always announce a form's length.
+    length = declared_length(request)
+    if length is None or length > NEW_EVENT_FORM_MAX_BYTES:
+        return error_page(request, 411 if length is None else 413,
+                          N_("The form is too large: the logo may be at most 256 KB."))
     async with request.form(**NEW_EVENT_FORM_LIMITS) as form:  # closes the uploaded file
         upload = form.get("logo")
         logo = await upload.read(definition.MAX_LOGO_BYTES + 1) if hasattr(upload, "read") else b""
@@ -210,7 +220,7 @@ async def new_event_form(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
-    elif not await access.is_organiser(form.get("admin_password")):
+    elif not await access.is_organiser(form.get("admin_password"), address(request)):
         errors["admin_password"] = i18n.gettext("This password is not right.")
     elif not values["min_group"].strip().isdigit():
         errors["min_group"] = i18n.gettext("Enter a whole number from 1 to 1000.")

@@ -93,14 +93,14 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         if event is not None and role == "audience":
             participant, token = await _participant(websocket, access, event, address)
         allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, access, event,
-                                                                                         origin))
+                                                                                         origin, address))
     except StoreUnavailable:
         # Accept first: a close before accept becomes HTTP 403, which a client cannot tell
         # from "refused"; 1013 says "try again later".
         await websocket.accept()
         await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
         return
-    except RuleError:  # too many unknown codes from this address
+    except RuleError:  # too many unknown codes, or wrong moderator keys, from this address
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     if not allowed:
@@ -134,10 +134,11 @@ async def _participant(websocket: WebSocket, access: "Access", event: Event, add
     return await access.participant(event, tokens) or await access.new_participant(event, address)
 
 
-async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None) -> bool:
+async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None,
+                             address: str) -> bool:
     key = bearer(websocket.headers.get("authorization"))
     if key is not None:
-        return await access.moderator_key_valid(event.code, key)
+        return await access.moderator_key_valid(event.code, key, address)
     # A cookie alone is only trusted from a browser, which always sends Origin (checked above).
     if origin is None:
         return False
@@ -171,22 +172,23 @@ async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> 
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        text = message.get("text")
         if not bucket.take():
             strikes += 1
+            # Every refused command is answered with its id (the outbox keeps the newest
+            # replies only, so a flood cannot grow it).
+            outbox.reply(protocol.error("rate_limited", language, commands.message_id(text or message.get("bytes"))))
             if strikes > MAX_STRIKES:
-                outbox.reply(protocol.error("rate_limited", language))
                 outbox.close(status.WS_1008_POLICY_VIOLATION)
                 return
-            if strikes % 20 == 1:
-                outbox.reply(protocol.error("rate_limited", language))
             await asyncio.sleep(0)  # a flood must not starve this socket's own replies
             continue
-        text = message.get("text")
         if text is None:
-            outbox.reply(protocol.error("bad_message", language))
+            outbox.reply(protocol.error("bad_message", language, commands.message_id(message.get("bytes") or b"")))
             continue
-        if len(text) > limit:
-            outbox.reply(protocol.error("too_big", language))
+        # The limit is in bytes: 4 KB of three-byte characters is 1,365 characters.
+        if len(text) * 4 > limit and len(text.encode()) > limit:
+            outbox.reply(protocol.error("too_big", language, commands.message_id(text)))
             continue
         try:
             kind, command = commands.parse(outbox.role, text)

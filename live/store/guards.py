@@ -1,5 +1,6 @@
-"""Redis I/O for the abuse guards: hit counters in fixed windows, alerts for the
-moderator, and the organiser's session version."""
+"""Redis I/O for the abuse guards: hit counters in fixed windows, failure counters of
+wrong secrets with doubling blocks, alerts for the moderator, and the organiser's
+session version."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class GuardStore(RedisStore):
         super().__init__(redis, keys)
         self._hit_script = redis.register_script(lua("hit"))
         self._alert_script = redis.register_script(lua("alert"))
+        self._fail_script = redis.register_script(lua("fail"))
 
     @redis_errors
     async def hit(self, key: str, window_ms: int) -> int:
@@ -23,6 +25,25 @@ class GuardStore(RedisStore):
     @redis_errors
     async def hits(self, key: str) -> int:
         return int(await self.redis.get(key) or 0)
+
+    @redis_errors
+    async def blocked_ms(self, keys: list[str], now: int) -> int:
+        """How long the most blocked of these failure counters still refuses tries (0: none)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hget(key, "until")
+            found = await pipe.execute()
+        return max([int(until) - now for until in found if until] + [0])
+
+    @redis_errors
+    async def fail(self, key: str, now: int, free: int, base_ms: int, cap_ms: int, window_ms: int) -> tuple[int, int]:
+        """Count one wrong secret (store/lua/fail.lua): (failures so far, ms now blocked)."""
+        failures, wait = await self._fail_script(keys=[key], args=[now, free, base_ms, cap_ms, window_ms])
+        return int(failures), int(wait)
+
+    @redis_errors
+    async def forget(self, key: str) -> None:
+        await self.redis.delete(key)
 
     @redis_errors
     async def raise_alert(self, code: str, name: str, value: int, ttl_ms: int) -> None:
