@@ -15,6 +15,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -142,7 +143,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         # Compressed pages and scripts: the phone page weighs about a quarter on a hall's
         # Wi-Fi (bench/pageweight.py measures it).
+        # A Host that is not ours is refused (400) before anything else: DNS rebinding.
         middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins),
+                    Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False),
                     Middleware(GZipMiddleware, minimum_size=1000)],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: web.store_unavailable, RuleError: web.rule_broken,

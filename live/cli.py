@@ -71,8 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["REDIS_URL"] = embedded.start()  # the workers read it from the environment
         settings = Settings.from_env()
         log.info("embedded Redis serving %s (data in %s)", embedded.url, embedded.data_dir)
+        embedded.supervise()
     try:
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        if shown_host not in ("127.0.0.1", "localhost") and not settings.public_url and not settings.extra_hosts:
+            log.warning("listening on %s without LIVE_PUBLIC_URL: only requests to localhost and 127.0.0.1 are "
+                        "accepted (DNS rebinding); set LIVE_PUBLIC_URL to the address phones use", args.host)
         base_url = settings.public_url or f"http://{shown_host}:{args.port}"
         lines = asyncio.run(_prepare(settings, base_url))
         print("\n".join(["", *lines, ""]), flush=True)

@@ -100,6 +100,10 @@ class Keys:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
         return keys
 
+    def event_pattern(self, code: str) -> str:
+        """A SCAN pattern for every key of one event (codes have no glob characters)."""
+        return f"{self._event(code)}:*"
+
     def channel(self, code: str) -> str:
         return f"{self._event(code)}:bell"
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from . import definition, i18n
-from .auth import participant_cookie
+from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
 from .definition import EventDefinition
 from .errors import ValidationError
 from .i18n import N_
@@ -130,7 +130,8 @@ async def moderator(request: Request) -> Response:
     return _no_store(render(request, "moderator.html", {
         "event": event, "ws_path": f"/ws/{event.code}/moderator",
         "audience_url": f"{base}/e/{event.code}", "projector_url": f"{base}/projector/{event.code}",
-        "csrf_token": (await access.signer()).csrf_token(), "logout_url": f"/moderate/{event.code}/logout",
+        "csrf_token": (await access.signer()).csrf_token(request.cookies.get(moderator_cookie(event.code))),
+        "logout_url": f"/moderate/{event.code}/logout",
         "results_url": f"/results/{event.code}", "definition_url": f"/moderate/{event.code}/definition.json",
     }, event=event))
 
@@ -156,9 +157,10 @@ async def results_report(request: Request) -> Response:
 
 async def events_page(request: Request) -> Response:
     access = request.state.access
-    csrf = (await access.signer()).csrf_token()
     if not await organiser_signed_in(request):
+        csrf = (await access.signer()).csrf_token()
         return render(request, "events.html", {"authenticated": False, "events": [], "error": None, "csrf_token": csrf})
+    csrf = (await access.signer()).csrf_token(request.cookies.get(ORGANISER_COOKIE))  # bound to the session
     language = use_language(request)
     events = [{**e, "created": _local_time(e["created"], language), "expires": _local_time(e["expires"], language)}
               for e in await request.state.debate.list_events()]
@@ -168,7 +170,7 @@ async def events_page(request: Request) -> Response:
 
 async def delete_event(request: Request) -> Response:
     form = await request.form(**FORM_LIMITS)
-    if not await csrf_valid(request, form) or not await organiser_signed_in(request):
+    if not await csrf_valid(request, form, ORGANISER_COOKIE) or not await organiser_signed_in(request):
         return PlainTextResponse("Forbidden", status_code=403)
     event = await event_in_path(request)
     if event is not None:

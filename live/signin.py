@@ -41,8 +41,10 @@ async def may_see_results(request: Request, event: Event) -> bool:
         await access.is_organiser(key, address(request))
 
 
-async def csrf_valid(request: Request, form) -> bool:
-    return (await request.state.access.signer()).csrf_valid(form.get("csrf"))
+async def csrf_valid(request: Request, form, session_cookie: str | None = None) -> bool:
+    """The form's CSRF token, bound to the session in `session_cookie` (none: not signed in)."""
+    session = request.cookies.get(session_cookie) if session_cookie else None
+    return (await request.state.access.signer()).csrf_valid(form.get("csrf"), session)
 
 
 # --- moderators ------------------------------------------------------------------------
@@ -75,7 +77,7 @@ async def moderator_login(request: Request) -> Response:
 async def moderator_logout(request: Request) -> Response:
     event = await event_or_404(request)
     form = await request.form(**FORM_LIMITS)
-    if await csrf_valid(request, form) and await has_moderator_session(request, event):
+    if await csrf_valid(request, form, moderator_cookie(event.code)) and await has_moderator_session(request, event):
         await request.state.access.log_out_moderators(event.code)
     response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
     response.delete_cookie(moderator_cookie(event.code), path="/")
@@ -101,7 +103,7 @@ async def organiser_login(request: Request) -> Response:
 
 async def organiser_logout(request: Request) -> Response:
     form = await request.form(**FORM_LIMITS)
-    if await csrf_valid(request, form) and await organiser_signed_in(request):
+    if await csrf_valid(request, form, ORGANISER_COOKIE) and await organiser_signed_in(request):
         await request.state.access.log_out_organisers()
     response = RedirectResponse("/events", status_code=303)
     response.delete_cookie(ORGANISER_COOKIE, path="/")

@@ -580,7 +580,7 @@ async def _raw_request(server, head: bytes, body: bytes = b"", timeout: float = 
 async def test_huge_unauthenticated_upload_to_new_is_refused_before_reading(server):
     """`POST /new` announcing 150 MB is answered 413 at once, without its body; a real 2 MB upload too (E10)."""
     started = time.monotonic()
-    answer = await _raw_request(server, b"POST /new HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; "
+    answer = await _raw_request(server, b"POST /new HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
                                         b"boundary=b\r\nContent-Length: 157286400\r\n\r\n", b"--b\r\n")
     assert answer.startswith(b"HTTP/1.1 413") and time.monotonic() - started < 3
     assert b"content-security-policy" in answer.lower()
@@ -625,3 +625,87 @@ async def test_export_with_a_250_kb_logo_imports_again(server):
         assert imported.status_code == 201, imported.text
         again = await http.get(f"/api/events/{imported.json()['code']}/definition", headers=admin)
     assert again.json() == exported.json()
+
+
+# --- E. operations (issue 13) ----------------------------------------------------------
+
+async def test_deleting_an_event_closes_its_sockets_and_removes_every_key(server):
+    """Deleting an event closes every socket of it (phones, projector, console) with 1008, and no key carrying its
+    hash tag is left, not even one the event no longer names; another event is untouched (E13)."""
+    import redis.asyncio as redis
+
+    event, moderator = await open_vote(server, premoderation=False)
+    keep = await create_event(server.url)
+    code, prefix = event["code"], server.settings.key_prefix
+    phone, screen = await Phone(server.ws_url, code).connect(), await Screen(server.ws_url, code).connect()
+    other = await Phone(server.ws_url, keep["code"]).connect()
+    assert (await phone.vote("p1", "agree"))["type"] == "ack"
+    assert (await phone.ask("Een vraag"))["type"] == "ack"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get(f"/moderate/{code}", params={"key": "wrong"})).status_code == 401
+        client = redis.Redis.from_url(server.settings.redis_url)
+        try:
+            await client.set(f"{prefix}:{{{code}}}:votes:gone", "a proposition removed long ago")
+            assert len([k async for k in client.scan_iter(f"{prefix}:{{{code}}}:*")]) > 10
+            csrf = _csrf(await http.get("/events"))
+            assert (await http.post("/events", data={"password": ADMIN_PASSWORD, "csrf": csrf})).status_code == 303
+            csrf = _csrf(await http.get("/events"))
+            assert (await http.post(f"/events/{code}/delete", data={"csrf": csrf})).status_code == 303
+            for client_socket in (phone, screen, moderator):
+                await asyncio.wait_for(client_socket._reader, 10)
+                assert client_socket.ws.close_code == 1008
+            left = [k async for k in client.scan_iter(f"{prefix}:{{{code}}}:*")]
+            assert left == [] and await client.zscore(f"{prefix}:events", code) is None
+        finally:
+            await client.aclose()
+        assert (await http.get(f"/e/{code}")).status_code == 404
+    assert (await other.vote("p1", "agree"))["code"] == "voting_closed"  # still connected, still answered
+    await other.close()
+
+
+async def test_foreign_host_names_are_refused(redis_url):
+    """Only LIVE_PUBLIC_URL's host and loopback may be named in Host: a foreign Host with a matching foreign Origin
+    (DNS rebinding) is refused 400 on pages, forms and WebSocket handshakes (E14)."""
+    server = await Server(make_settings(redis_url, public_url="https://debat.example.nl")).start()
+    try:
+        event = await create_event(server.url)
+        code = event["code"]
+        rebound = {"Host": "evil.example", "Origin": "http://evil.example"}
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            assert (await http.get(f"/e/{code}", headers={"Host": "debat.example.nl"})).status_code == 200
+            assert (await http.get(f"/e/{code}", headers={"Host": "localhost:8000"})).status_code == 200
+            page = await http.get(f"/e/{code}", headers=rebound)
+            assert page.status_code == 400 and "content-security-policy" in page.headers
+            assert (await http.post("/events", data={"password": ADMIN_PASSWORD}, headers=rebound)).status_code == 400
+            assert (await http.get(f"/moderate/{code}", params={"key": event["moderator_key"]},
+                                   headers=rebound)).status_code == 400
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"{server.ws_url}/ws/{code}/moderator", additional_headers={
+                    "Host": "evil.example", "Authorization": f"Bearer {event['moderator_key']}"},
+                    origin="http://evil.example"):
+                pass
+        assert refused.value.response.status_code == 400
+    finally:
+        await server.stop()
+
+
+async def test_csrf_token_of_an_anonymous_page_cannot_delete(server):
+    """A CSRF token minted for a visitor who was not signed in is refused for the organiser's delete and logout,
+    and for a moderator's logout; the session's own token works (E16)."""
+    event = await create_event(server.url)
+    code = event["code"]
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        anonymous = _csrf(await http.get("/events"))
+        assert (await http.post("/events", data={"password": ADMIN_PASSWORD, "csrf": anonymous})).status_code == 303
+        assert (await http.post(f"/events/{code}/delete", data={"csrf": anonymous})).status_code == 403
+        listing = await http.get("/events")
+        assert "Testdebat" in listing.text  # still there, still signed in
+        own = _csrf(listing)
+        login = _csrf(await http.get(f"/moderate/{code}"))
+        assert (await http.get(event["urls"]["moderator"])).status_code == 303
+        session = http.cookies.get(f"lm_{code}")
+        await http.post(f"/moderate/{code}/logout", data={"csrf": login})  # drops this browser's cookie only
+        async with httpx.AsyncClient(base_url=server.url, cookies={f"lm_{code}": session}) as same_session:
+            assert "moderator.js" in (await same_session.get(f"/moderate/{code}")).text  # sessions not revoked
+        assert (await http.post(f"/events/{code}/delete", data={"csrf": own})).status_code == 303
+        assert (await http.get(f"/e/{code}")).status_code == 404
