@@ -26,6 +26,7 @@ from .auth import (
     participant_cookie,
 )
 from .clock import now_ms
+from .connections import SOCKETS
 from .errors import ProtocolError, RuleError, StoreUnavailable
 from .model import Event
 from .outbox import Outbox
@@ -86,6 +87,10 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         log.warning("refused %s socket from origin %r", role, origin)
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
+    if SOCKETS.full():  # shed load with a close clients understand, before the files run out
+        await websocket.accept()
+        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
+        return
     address = websocket.client.host if websocket.client else "unknown"
     try:
         event = await access.find_event(websocket.path_params["code"], address)
@@ -109,6 +114,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
 
     language = i18n.pick_language(websocket.query_params.get("lang"), websocket.cookies.get("lang"), event.language)
     await websocket.accept()
+    SOCKETS.open += 1
     rooms = websocket.state.rooms
     connection = Connection(websocket.state.debate, event, Outbox(role, participant, language))
     outbox = connection.outbox
@@ -123,6 +129,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
+        SOCKETS.open -= 1
         rooms.leave(event.code, outbox)
         pump.cancel()
 

@@ -58,3 +58,39 @@ async def test_live_restarts_its_embedded_redis(tmp_path, live_apps):
     assert results.json()["propositions"][0]["counts"]["agree"] == 1  # the acked vote survived
     log = app.output_text()
     assert "embedded Redis exited" in log and "embedded Redis is back" in log
+
+
+async def test_sigterm_with_stuck_handshakes_finishes_within_the_grace_period(tmp_path, live_apps):
+    """`live` raises its open-file limit to the hard limit; with 100 silent connections, 100 half-sent WebSocket
+    handshakes and 50 connected phones, SIGTERM ends it within its 5 s grace period (E19)."""
+    import asyncio
+    import resource
+    import time
+    from pathlib import Path
+
+    app = LiveProcess(tmp_path / "data", env={"LIVE_DEMO": "0"})
+    live_apps.append(app)
+    await app.start()
+    limits = Path(f"/proc/{app.process.pid}/limits").read_text()
+    soft = int(next(line for line in limits.splitlines() if line.startswith("Max open files")).split()[3])
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    assert soft == min(hard, 1 << 20) or hard == resource.RLIM_INFINITY
+    event = await create_event(app.url)
+    writers, phones = [], []
+    try:
+        for i in range(200):
+            _, writer = await asyncio.open_connection("127.0.0.1", app.port)
+            if i % 2:
+                writer.write(f"GET /ws/{event['code']}/audience HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                             .encode())
+            writers.append(writer)
+        for _ in range(50):
+            phones.append(await Phone(app.ws_url, event["code"]).connect())
+        started = time.monotonic()
+        code = await app.stop(timeout=15)
+        elapsed = time.monotonic() - started
+    finally:
+        for writer in writers:
+            writer.close()
+    print(f"E19: SIGTERM to exit {elapsed:.2f} s, exit code {code}")
+    assert elapsed < 7 and code == 0

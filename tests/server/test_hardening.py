@@ -13,6 +13,8 @@ import pytest_asyncio
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from live.connections import SOCKETS, GuardedH11Protocol
+
 from ..support.clients import Moderator, Phone, Screen, create_event
 from ..support.servers import ADMIN_PASSWORD, Server, make_settings
 
@@ -709,3 +711,74 @@ async def test_csrf_token_of_an_anonymous_page_cannot_delete(server):
             assert "moderator.js" in (await same_session.get(f"/moderate/{code}")).text  # sessions not revoked
         assert (await http.post(f"/events/{code}/delete", data={"csrf": own})).status_code == 303
         assert (await http.get(f"/e/{code}")).status_code == 404
+
+
+# --- E. connections (issue 13) ---------------------------------------------------------
+
+class _QuickHeads(GuardedH11Protocol):
+    header_timeout = 1.0
+
+
+async def test_silent_and_half_sent_connections_are_closed(redis_url):
+    """Silent TCP connections, half-sent request heads and half-sent WebSocket handshakes are closed after the
+    header timeout; a keep-alive connection that starts a second head and stalls too; others are served (E17)."""
+    server = await Server(make_settings(redis_url), http=_QuickHeads).start()
+    host, port = "127.0.0.1", int(server.url.rsplit(":", 1)[1])
+    writers = []
+    try:
+        event = await create_event(server.url)
+        streams = []
+        for i in range(30):
+            reader, writer = await asyncio.open_connection(host, port)
+            writers.append(writer)
+            if i % 3 == 1:
+                writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")  # never finished
+            elif i % 3 == 2:
+                writer.write(f"GET /ws/{event['code']}/audience HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                             .encode())
+            streams.append(reader)
+        reader, writer = await asyncio.open_connection(host, port)  # keep-alive: one request, then half a second
+        writers.append(writer)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 200")
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        streams.append(reader)
+        started = time.monotonic()
+        phone = await Phone(server.ws_url, event["code"]).connect()  # a real one meanwhile
+        for stream in streams:
+            await asyncio.wait_for(stream.read(), 5)  # b"" at EOF: the server closed it
+        assert time.monotonic() - started < 4
+        connected = time.monotonic()
+        await _until_true(lambda: time.monotonic() - connected > 1.5)  # past the phone's own head deadline
+        assert (await phone.vote("p1", "agree"))["code"] == "voting_closed"  # still connected, still answered
+        await phone.close()
+    finally:
+        for writer in writers:
+            writer.close()
+        await server.stop()
+
+
+async def test_sockets_past_the_budget_are_shed_with_1013(server):
+    """Past the worker's socket budget (the open-file limit minus a reserve) a new socket is closed with 1013,
+    try again later; once one leaves, a new one gets in (E18)."""
+    event = await create_event(server.url)
+    first = await Phone(server.ws_url, event["code"]).connect()
+    saved = SOCKETS.limit
+    SOCKETS.limit = SOCKETS.open
+    try:
+        async with connect(f"{server.ws_url}/ws/{event['code']}/audience") as shed:
+            await asyncio.wait_for(shed.wait_closed(), 5)
+            assert shed.close_code == 1013
+        await first.close()
+        await _until_true(lambda: SOCKETS.open < SOCKETS.limit)
+        again = await Phone(server.ws_url, event["code"]).connect()
+        await again.close()
+    finally:
+        SOCKETS.limit = saved
+
+
+async def _until_true(predicate, timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.02)
