@@ -27,6 +27,11 @@ SECRET_FREE_PER_ADDRESS = 5
 SECRET_FREE_PER_TARGET = 20
 SECRET_BLOCK_MS = (1_000, 15 * 60_000)  # the first block, and the longest
 SECRET_WINDOW_MS = 15 * 60_000  # failures are forgotten this long after the last one
+# Minted to vote: an identity that never loaded the page (minted on its socket), voted and
+# left within QUICK_LEAVE_SECONDS, once an event sees QUICK_BURST of them within a minute.
+QUICK_LEAVE_SECONDS = 15
+QUICK_BURST = 5
+QUICK_PATTERN = "socket_vote_leave"
 
 
 class Access:
@@ -106,10 +111,35 @@ class Access:
                 return participant, token
         return None
 
-    async def new_participant(self, event: Event, address: str) -> tuple[str, str]:
-        """A fresh anonymous identity. Never slowed or flagged by address: a hall behind one
-        venue address or carrier NAT looks like one address (docs/security.md)."""
-        return (await self.signer()).new_participant(event.code)
+    async def new_participant(self, event: Event, address: str, how: str = "socket") -> tuple[str, str]:
+        """A fresh anonymous identity, recorded with how it came to be ("page": the audience
+        page set its cookie; "socket": minted on a socket) and when. Never slowed or
+        flagged by address: a hall behind one venue address or carrier NAT looks like one
+        address (docs/security.md)."""
+        participant, token = (await self.signer()).new_participant(event.code)
+        await self.stores.guards.note_identity(event.code, self.stores.keys.identities(event.code), participant,
+                                               f"{how}:{now_ms()}", event.expires_at)
+        return participant, token
+
+    async def socket_left(self, event: Event, participant: str, minted_here: bool, voted: bool,
+                          seconds: float) -> bool:
+        """Judge an audience socket by how it behaved (not by its address): one whose
+        identity was minted on it, that voted and left within seconds, in a burst of such
+        sockets, looks minted to vote. Flags it and shows the moderator the pattern;
+        returns whether it was flagged."""
+        if not (minted_here and voted and seconds < QUICK_LEAVE_SECONDS):
+            return False
+        guards, keys = self.stores.guards, self.stores.keys
+        seen = await guards.hit(keys.quick(event.code), 60_000)
+        if seen < QUICK_BURST:
+            return False
+        await guards.note_identity(event.code, keys.flagged(event.code), participant, f"{QUICK_PATTERN}:{now_ms()}",
+                                   event.expires_at)
+        await guards.raise_alert(event.code, QUICK_PATTERN, seen, 300_000)
+        if seen == QUICK_BURST:
+            log.warning("event %s: identities minted on their socket vote and leave within seconds (%s)",
+                        event.code, QUICK_PATTERN)
+        return True
 
     # --- moderators -------------------------------------------------------------------
 

@@ -43,6 +43,9 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:fail:moderator         | hash | the same for wrong moderator keys of one event, any address |
 | P:fail:organiser             | hash | the same for wrong admin passwords, any address             |
 | P:{C}:minted:<address>       | string | identities minted from one address this minute (60 s TTL)  |
+| P:{C}:ids                    | hash | participant -> "<page or socket>:<minted ms>": how it came |
+| P:{C}:flagged                | hash | participant -> "<pattern>:<ms>": identities that look minted to vote |
+| P:{C}:quick                  | string | socket-only identities that voted and left quickly, this minute |
 | P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |
 |                              |      | address since issue 13 (minted stays unused for now)        |
 | P:demo                       | string | the demo event's code (no TTL)                              |
@@ -95,7 +98,8 @@ class Keys:
     def event_keys(self, code: str, proposition_ids) -> list[str]:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
-                self.logo(code), self.alerts(code), self.event_failures(code), *self.questions(code)]
+                self.logo(code), self.alerts(code), self.event_failures(code), self.identities(code),
+                self.flagged(code), self.quick(code), *self.questions(code)]
         for proposition in proposition_ids:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
         return keys
@@ -136,6 +140,15 @@ class Keys:
 
     def minted(self, code: str, address: str) -> str:
         return f"{self._event(code)}:minted:{address}"
+
+    def identities(self, code: str) -> str:
+        return f"{self._event(code)}:ids"
+
+    def flagged(self, code: str) -> str:
+        return f"{self._event(code)}:flagged"
+
+    def quick(self, code: str) -> str:
+        return f"{self._event(code)}:quick"
 
     def alerts(self, code: str) -> str:
         return f"{self._event(code)}:alerts"

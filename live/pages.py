@@ -70,7 +70,7 @@ async def audience(request: Request) -> Response:
     access = request.state.access
     cookie = participant_cookie(event.code)
     found = await access.participant(event, [request.cookies.get(cookie)])
-    token = found[1] if found else (await access.new_participant(event, address(request)))[1]
+    token = found[1] if found else (await access.new_participant(event, address(request), how="page"))[1]
     response = render(request, "audience.html", {"event": event, "ws_path": f"/ws/{event.code}/audience"},
                       event=event)
     # Refreshed on every visit: the participant keeps one identity for the whole event.

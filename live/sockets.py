@@ -8,6 +8,7 @@ stays usable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ class Connection:
     debate: "Debate"
     event: Event
     outbox: Outbox
+    minted_here: bool = False  # its identity was minted on this socket (it never loaded the page)
+    voted: bool = False
 
 
 async def audience_socket(websocket: WebSocket) -> None:
@@ -95,8 +98,9 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     try:
         event = await access.find_event(websocket.path_params["code"], address)
         participant = token = None
+        minted = False
         if event is not None and role == "audience":
-            participant, token = await _participant(websocket, access, event, address)
+            participant, token, minted = await _participant(websocket, access, event, address)
         allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, access, event,
                                                                                          origin, address))
     except StoreUnavailable:
@@ -116,7 +120,8 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     await websocket.accept()
     SOCKETS.open += 1
     rooms = websocket.state.rooms
-    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language))
+    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language), minted)
+    opened = time.monotonic()
     outbox = connection.outbox
     rooms.join(event, outbox)  # subscribe (join the room) before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
@@ -132,13 +137,19 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         SOCKETS.open -= 1
         rooms.leave(event.code, outbox)
         pump.cancel()
+    if connection.minted_here and connection.voted and not outbox.closing:  # it left by itself
+        with contextlib.suppress(StoreUnavailable):
+            await access.socket_left(event, participant, True, True, time.monotonic() - opened)
 
 
-async def _participant(websocket: WebSocket, access: "Access", event: Event, address: str) -> tuple[str, str]:
+async def _participant(websocket: WebSocket, access: "Access", event: Event,
+                       address: str) -> tuple[str, str, bool]:
     """The participant behind this socket: from the cookie, or the token presented again
-    on reconnect; a forged or foreign token gets a fresh identity, never someone else's."""
+    on reconnect; a forged or foreign token gets a fresh identity, never someone else's.
+    The last value says whether the identity was minted here."""
     tokens = [websocket.cookies.get(participant_cookie(event.code)), websocket.query_params.get("participant")]
-    return await access.participant(event, tokens) or await access.new_participant(event, address)
+    found = await access.participant(event, tokens)
+    return (*found, False) if found else (*await access.new_participant(event, address), True)
 
 
 async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None,
@@ -215,6 +226,7 @@ async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> 
 
 async def _vote(c: Connection, command: commands.Vote) -> None:
     await c.debate.cast_vote(c.event, c.outbox.participant, command.proposition, command.choice)
+    c.voted = True
     c.outbox.reply(protocol.ack(command.id))
 
 

@@ -16,6 +16,7 @@ class GuardStore(RedisStore):
         self._hit_script = redis.register_script(lua("hit"))
         self._alert_script = redis.register_script(lua("alert"))
         self._fail_script = redis.register_script(lua("fail"))
+        self._note_script = redis.register_script(lua("note"))
 
     @redis_errors
     async def hit(self, key: str, window_ms: int) -> int:
@@ -44,6 +45,16 @@ class GuardStore(RedisStore):
     @redis_errors
     async def forget(self, key: str) -> None:
         await self.redis.delete(key)
+
+    @redis_errors
+    async def note_identity(self, code: str, key: str, participant: str, value: str, expires_at: int) -> None:
+        """Record how an identity came to be, or why it is flagged (a hash of the event,
+        written only while the event exists: store/lua/note.lua)."""
+        await self._note_script(keys=[self.keys.event(code), key], args=[participant, value, expires_at])
+
+    @redis_errors
+    async def noted(self, key: str) -> dict[str, str]:
+        return await self.redis.hgetall(key)
 
     @redis_errors
     async def raise_alert(self, code: str, name: str, value: int, ttl_ms: int) -> None:

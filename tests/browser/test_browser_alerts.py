@@ -40,3 +40,27 @@ async def test_a_burst_from_one_address_raises_no_warning_in_the_console(server,
     for phone in phones:
         await phone.close()
     await console.close()
+
+
+async def test_socket_only_identities_voting_and_leaving_show_the_pattern(server, browser):
+    """Identities minted on their socket that vote and leave within seconds, in a burst, show a calm warning that
+    names what was seen (never "fraud"), as a status, not an error alert (E20)."""
+    from ..support.clients import Moderator
+
+    event = await create_event(server.url)
+    remote = await Moderator(server.ws_url, event["code"], event["moderator_key"]).connect()
+    await remote.command("goto", proposition="p1")
+    await remote.command("open")
+    console = await Console.open(browser, event)
+    page = console.page
+    warning = page.locator("#presence-alert")
+    for _ in range(12):
+        phone = await Phone(server.ws_url, event["code"]).connect()
+        assert (await phone.vote("p1", "agree"))["type"] == "ack"
+        await phone.close()
+    await expect(warning).to_be_visible(timeout=10_000)
+    await expect(warning).to_contain_text("stemden deze minuut en vertrokken binnen enkele seconden")
+    assert "fraude" not in await warning.text_content()
+    await expect(page.locator("#alert")).to_be_hidden()
+    await remote.close()
+    await console.close()

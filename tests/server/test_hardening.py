@@ -782,3 +782,71 @@ async def _until_true(predicate, timeout: float = 5) -> None:
     while not predicate():
         assert time.monotonic() < deadline
         await asyncio.sleep(0.02)
+
+
+# --- E. stuffing, judged by behaviour, not by address (issue 13) ----------------------
+
+async def test_stuffing_loop_is_flagged_and_a_hall_is_not(server):
+    """From one address: a hall of 150 phones that load the page, stay and vote at human pace has no flagged
+    identity; the stuffing loop (40 parallel sockets, connect → vote → close, 8 s here) has at least 95 % of its
+    identities flagged, and the console is told the pattern's name, not "fraud" (E20)."""
+    import redis.asyncio as redis
+
+    event, moderator = await open_vote(server)
+    code, keys = event["code"], server.settings.key_prefix
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        async def hall_phone(i: int) -> Phone:
+            page = await http.send(httpx.Request("GET", f"{server.url}/e/{code}"))
+            token = page.cookies[f"lp_{code}"]
+            return await Phone(server.ws_url, code, headers={"Cookie": f"lp_{code}={token}"}).connect()
+
+        gate = asyncio.Semaphore(30)
+
+        async def gated(i):
+            async with gate:
+                return await hall_phone(i)
+
+        hall = await asyncio.gather(*(gated(i) for i in range(150)))
+    stop = time.monotonic() + 8
+    stuffed = 0
+
+    async def stuffer():
+        nonlocal stuffed
+        while time.monotonic() < stop:
+            phone = await Phone(server.ws_url, code).connect()
+            if (await phone.vote("p1", "agree"))["type"] == "ack":
+                stuffed += 1
+            await phone.close()
+
+    async def human(phone: Phone, i: int):
+        await asyncio.sleep(i * 0.04)  # the pace of a hall: spread over the run, not a wait for a condition
+        assert (await phone.vote("p1", ("agree", "disagree")[i % 2]))["type"] == "ack"
+
+    await asyncio.gather(*(stuffer() for _ in range(40)), *(human(p, i) for i, p in enumerate(hall)))
+    presence = await moderator.wait_latest("presence", lambda m: m["alerts"].get("socket_vote_leave", 0) > 0)
+    assert "fraud" not in str(presence)
+    client = redis.Redis.from_url(server.settings.redis_url, decode_responses=True)
+    try:
+        async def flagged_count() -> int:
+            return await client.hlen(f"{keys}:{{{code}}}:flagged")
+
+        deadline = time.monotonic() + 10  # the last sockets are judged as they close
+        while await flagged_count() < 0.95 * stuffed and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        flagged = await client.hgetall(f"{keys}:{{{code}}}:flagged")
+        identities = await client.hgetall(f"{keys}:{{{code}}}:ids")
+    finally:
+        await client.aclose()
+    hall_ids = {participant for participant, how in identities.items() if how.startswith("page:")}
+    print(f"E20: {stuffed} stuffed votes, {len(flagged)} flagged; hall {len(hall_ids)} identities, "
+          f"{len(hall_ids & set(flagged))} flagged")
+    assert stuffed > 100 and len(flagged) >= 0.95 * stuffed
+    assert len(hall_ids) >= 150 and not hall_ids & set(flagged)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        export = (await http.get(f"/api/events/{code}/export",
+                                 headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"})).json()
+    p1 = export["propositions"][0]
+    assert p1["flagged"] == {"agree": len(flagged), "disagree": 0, "neutral": 0}  # the part of counts from flagged
+    assert p1["counts"]["agree"] >= len(flagged) and p1["rounds"]["1"]["flagged"] == p1["flagged"]
+    for phone in [*hall, moderator]:
+        await phone.close()
