@@ -164,6 +164,10 @@ class Access:
         found = await self.stores.events.event_secrets(code)
         return found is not None and found[1] == version
 
+    async def control_allowed(self, code: str, per_second: int) -> bool:
+        """The control API's rate limit: at most `per_second` actions a second per event."""
+        return await self.stores.guards.hit(self.stores.keys.limit("control", code), 1000) <= per_second
+
     async def log_out_moderators(self, code: str) -> None:
         """Void every moderator session of the event and close their open sockets."""
         await self.stores.events.revoke_sessions(code)

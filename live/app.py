@@ -19,7 +19,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, pages, signin, sockets, web
+from . import api, control, pages, signin, sockets, web
 from .access import Access
 from .bus import Bus
 from .debate import Debate
@@ -114,7 +114,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/e/{code}", pages.audience),
         Route("/projector/{code}", pages.projector),
         Route("/screen/{code}", pages.projector),  # the address printed before 0.2
+        Route("/overlay/{code}", pages.overlay),
+        Route("/overlay/{code}/{variant:str}", pages.overlay),
         Route("/qr/{code}.svg", pages.qr_code),
+        Route("/qr/{code}/wifi.svg", pages.wifi_qr_code),
         Route("/theme/{code}.css", pages.theme),
         Route("/logo/{code}", pages.logo),
         Route("/moderate/{code}", pages.moderator),
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events/{code}/questions.csv", api.questions_csv),
         Route("/api/events/{code}/export", api.export),
         Route("/api/events/{code}/definition", api.event_definition),
+        Route("/api/events/{code}/control", control.control, methods=["POST"]),
         Route("/moderate/{code}/definition.json", api.event_definition),
         Route("/results/{code}", pages.results_report),
         Route("/events", pages.events_page),

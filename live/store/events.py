@@ -28,6 +28,8 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "perspectives": orjson.dumps(list(event.perspectives)).decode(),
         "min_group": str(event.min_group),
         "accent": event.accent or "",
+        "wifi_name": event.wifi_name or "",
+        "wifi_password": event.wifi_password or "",
         "logo": "1" if event.has_logo else "",
         "moderator_key": moderator_key,
         "session_version": "1",
@@ -50,6 +52,8 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
         accent=raw.get("accent") or None,
         has_logo=raw.get("logo") == "1",
         expires_at=int(raw.get("expires_at") or 0),
+        wifi_name=raw.get("wifi_name") or None,
+        wifi_password=raw.get("wifi_password") or None,
     )
 
 

@@ -3,9 +3,8 @@
    until the server acknowledges it (moderator-controls.js, with the keyboard shortcuts);
    the live count, hand counts and the countdown are in moderator-count.js, the questions
    in moderator-questions.js. User data only ever goes in textContent. */
-import { LiveConnection, REFUSED, config, dispatch, format, keepAwake, numbers, setText, show } from './connection.js';
-import { sequence } from './countdown.js';
-import { LONG } from './results.js';
+import { LiveConnection, LONG, REFUSED, config, dispatch, format, numbers, sequence, setText, show } from './connection.js';
+import { keepAwake } from './wakelock.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
 import { setupQuestions } from './moderator-questions.js';

@@ -403,6 +403,9 @@ async def test_wrong_moderator_keys_are_throttled_per_address(proxied, caplog):
         assert (await http.get(f"/moderate/{code}", params={"key": "guess-5"})).status_code == 401  # now blocked
         assert (await http.get(f"/moderate/{code}", params={"key": key})).status_code == 429  # even the right key
         assert (await http.post(f"/moderate/{code}", data={"key": key, "csrf": csrf})).status_code == 429
+        desk = await http.post(f"/api/events/{code}/control", json={"action": "next"},
+                               headers={"Authorization": f"Bearer {key}"})  # the control desk's API too
+        assert desk.status_code == 429 and desk.json()["error"] == "too_many_attempts"
         with pytest.raises(InvalidStatus):
             async with connect(f"{server.ws_url}/ws/{code}/moderator",
                                additional_headers={"Authorization": f"Bearer {key}", **attacker}):
