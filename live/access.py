@@ -133,8 +133,8 @@ class Access:
         seen = await guards.hit(keys.quick(event.code), 60_000)
         if seen < QUICK_BURST:
             return False
-        await guards.note_identity(event.code, keys.flagged(event.code), participant, f"{QUICK_PATTERN}:{now_ms()}",
-                                   event.expires_at)
+        await guards.flag(event.code, [p.id for p in event.propositions], participant,
+                          f"{QUICK_PATTERN}:{now_ms()}", event.expires_at)
         await guards.raise_alert(event.code, QUICK_PATTERN, seen, 300_000)
         if seen == QUICK_BURST:
             log.warning("event %s: identities minted on their socket vote and leave within seconds (%s)",

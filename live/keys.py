@@ -16,6 +16,7 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
 |                              |      | (the perspective at the time of the vote; last vote wins)  |
 | P:{C}:counts:<id>            | hash | "<round>:<choice>" and "<round>:<choice>:<index>" -> phones,|
+|                              |      | "f<round>:<choice>" -> the part from flagged identities,    |
 |                              |      | "m<round>:<choice>[:<index>]" -> hand counts (whole hall or |
 |                              |      | one perspective), read only by store/votes.py `tally_from` |
 |                              |      | "v" -> version (bumped on every change)                    |

@@ -116,6 +116,8 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         return None
     message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
                "voters": figures["voters"]}
+    if role == "moderator":
+        message["flagged"] = tally.flagged  # the part of counts from flagged identities (docs/security.md)
     if role == "moderator" or revealed:
         message["counts"] = figures["counts"]
         if figures["manual"]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from . import definition, questions, results
 from .definition import EventDefinition
-from .model import CHOICES, Event
+from .model import Event
 from .store import Stores
 
 
@@ -24,7 +24,6 @@ class Report:
         """
         state = await self.stores.state.load_state(event.code)
         votes = self.stores.votes
-        flagged = set(await self.stores.guards.noted(self.stores.keys.flagged(event.code))) if raw else set()
         propositions = []
         for proposition in event.propositions:
             rounds = {}
@@ -33,7 +32,7 @@ class Report:
                 rounds[str(round_)] = results.round_figures(tally, event.perspectives, event.min_group,
                                                             withhold=not raw)
                 if raw:  # the part of the counts that comes from flagged identities (docs/security.md)
-                    rounds[str(round_)]["flagged"] = await self._flagged(event, proposition.id, round_, flagged)
+                    rounds[str(round_)]["flagged"] = dict(tally.flagged)
             entry = {"id": proposition.id, "text": proposition.text, "counts": rounds["1"]["counts"],
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
             if raw:
@@ -49,15 +48,6 @@ class Report:
         return {"code": event.code, "title": event.title, "perspectives": list(event.perspectives),
                 "min_group": event.min_group, "propositions": propositions,
                 "questions": [questions.item(q, moderator=raw) for q in questions.by_votes(shown)]}
-
-    async def _flagged(self, event: Event, proposition: str, round_: int, flagged: set[str]) -> dict[str, int]:
-        counts = dict.fromkeys(CHOICES, 0)
-        if flagged:
-            for participant, choice in (await self.stores.votes.stored_choices(event.code, proposition,
-                                                                               round_)).items():
-                if participant in flagged:
-                    counts[choice] += 1
-        return counts
 
     async def definition(self, event: Event) -> dict:
         """The event as a file to prepare at home; POST it to /api/events to import it."""

@@ -17,6 +17,7 @@ class GuardStore(RedisStore):
         self._alert_script = redis.register_script(lua("alert"))
         self._fail_script = redis.register_script(lua("fail"))
         self._note_script = redis.register_script(lua("note"))
+        self._flag_script = redis.register_script(lua("flag"))
 
     @redis_errors
     async def hit(self, key: str, window_ms: int) -> int:
@@ -51,6 +52,14 @@ class GuardStore(RedisStore):
         """Record how an identity came to be, or why it is flagged (a hash of the event,
         written only while the event exists: store/lua/note.lua)."""
         await self._note_script(keys=[self.keys.event(code), key], args=[participant, value, expires_at])
+
+    @redis_errors
+    async def flag(self, code: str, proposition_ids, participant: str, value: str, expires_at: int) -> bool:
+        """Flag an identity and move its votes into the flagged part of the counts (lua/flag.lua)."""
+        keys = [self.keys.event(code), self.keys.flagged(code)]
+        for proposition in proposition_ids:
+            keys += [self.keys.votes(code, proposition), self.keys.counts(code, proposition)]
+        return bool(await self._flag_script(keys=keys, args=[participant, value, expires_at]))
 
     @redis_errors
     async def noted(self, key: str) -> dict[str, str]:

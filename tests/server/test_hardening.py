@@ -851,5 +851,29 @@ async def test_stuffing_loop_is_flagged_and_a_hall_is_not(server):
     p1 = export["propositions"][0]
     assert p1["flagged"] == {"agree": len(flagged), "disagree": 0, "neutral": 0}  # the part of counts from flagged
     assert p1["counts"]["agree"] >= len(flagged) and p1["rounds"]["1"]["flagged"] == p1["flagged"]
+    tally = await moderator.wait_latest("tally", lambda m: m["flagged"]["agree"] == len(flagged))  # the audit's
+    assert tally["flagged"] == p1["flagged"] and tally["counts"] == p1["counts"]
     for phone in [*hall, moderator]:
         await phone.close()
+
+
+async def test_a_flagged_identity_that_votes_again_stays_in_the_flagged_part(server):
+    """An identity flagged after voting, back with its token to change its vote: the flagged part follows it
+    and never exceeds the counts (E20)."""
+    event, moderator = await open_vote(server)
+    tokens = []
+    for _ in range(7):  # from the fifth on, each is flagged as it leaves
+        phone = await Phone(server.ws_url, event["code"]).connect()
+        assert (await phone.vote("p1", "agree"))["type"] == "ack"
+        tokens.append(phone.token)
+        await phone.close()
+    tally = await moderator.wait_latest("tally", lambda m: m["flagged"]["agree"] == 3)
+    assert tally["counts"]["agree"] == 7
+    back = await Phone(server.ws_url, event["code"], token=tokens[-1]).connect()
+    assert back.token == tokens[-1]
+    assert (await back.vote("p1", "disagree"))["type"] == "ack"
+    tally = await moderator.wait_latest("tally", lambda m: m["flagged"]["disagree"] == 1)
+    assert tally["flagged"] == {"agree": 2, "disagree": 1, "neutral": 0}
+    assert tally["counts"] == {"agree": 6, "disagree": 1, "neutral": 0}
+    for client in (back, moderator):
+        await client.close()
