@@ -10,6 +10,7 @@ export function setupCount(ctx) {
     voters: $('voters'),
     marker: $('marker'),
     handCount: $('hand-count-line'),
+    flagged: $('flagged-line'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
     splitBody: $('split-body'),
@@ -47,6 +48,18 @@ export function setupCount(ctx) {
     if (marker) {
       setText(el.marker, S[marker]);
       el.marker.dataset.marker = marker;
+    }
+
+    // The part of the counts from identities that look minted to vote (docs/protocol.md).
+    const flagged = tally && tally.flagged ? tally.flagged : {};
+    const anyFlagged = ctx.choices.some((choice) => (flagged[choice] || 0) > 0);
+    show(el.flagged, anyFlagged);
+    if (anyFlagged) {
+      setText(el.flagged, format(S.flagged_line, {
+        figures: figuresLine(flagged, (v) => num.n(v)),
+        without: figuresLine(ctx.choices.reduce((rest, choice) => ({
+          ...rest, [choice]: Math.max(0, (counts[choice] || 0) - (flagged[choice] || 0)) }), {}), (v) => num.n(v)),
+      }));
     }
 
     const hands = tally && tally.manual ? tally.manual : null;

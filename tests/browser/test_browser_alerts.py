@@ -61,6 +61,10 @@ async def test_socket_only_identities_voting_and_leaving_show_the_pattern(server
     await expect(warning).to_be_visible(timeout=10_000)
     await expect(warning).to_contain_text("stemden deze minuut en vertrokken binnen enkele seconden")
     assert "fraude" not in await warning.text_content()
+    flagged = page.locator("#flagged-line")  # the figures with and without the flagged identities
+    await expect(flagged).to_be_visible(timeout=10_000)
+    await expect(flagged).to_contain_text("Waarvan van deelnemers die gescript lijken")
+    await expect(flagged).to_contain_text("Zonder hen: Eens 4")  # 12 votes, the fifth to the twelfth flagged
     await expect(page.locator("#alert")).to_be_hidden()
     await remote.close()
     await console.close()
