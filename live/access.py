@@ -32,6 +32,7 @@ SECRET_WINDOW_MS = 15 * 60_000  # failures are forgotten this long after the las
 QUICK_LEAVE_SECONDS = 15
 QUICK_BURST = 5
 QUICK_PATTERN = "socket_vote_leave"
+IDENTITY_RECORDS = 100_000  # identities recorded per event (how they came); past it, minting still works
 
 
 class Access:
@@ -118,7 +119,7 @@ class Access:
         address (docs/security.md)."""
         participant, token = (await self.signer()).new_participant(event.code)
         await self.stores.guards.note_identity(event.code, self.stores.keys.identities(event.code), participant,
-                                               f"{how}:{now_ms()}", event.expires_at)
+                                               f"{how}:{now_ms()}", event.expires_at, IDENTITY_RECORDS)
         return participant, token
 
     async def socket_left(self, event: Event, participant: str, minted_here: bool, voted: bool,

@@ -45,6 +45,7 @@ every script and transaction that writes a per-event key is given.
 | P:fail:organiser             | hash | the same for wrong admin passwords, any address             |
 | P:{C}:minted:<address>       | string | identities minted from one address this minute (60 s TTL)  |
 | P:{C}:ids                    | hash | participant -> "<page or socket>:<minted ms>": how it came |
+|                              |      | (at most 100,000 per event, access.IDENTITY_RECORDS)        |
 | P:{C}:flagged                | hash | participant -> "<pattern>:<ms>": identities that look minted to vote |
 | P:{C}:quick                  | string | socket-only identities that voted and left quickly, this minute |
 | P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |

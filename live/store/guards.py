@@ -48,10 +48,11 @@ class GuardStore(RedisStore):
         await self.redis.delete(key)
 
     @redis_errors
-    async def note_identity(self, code: str, key: str, participant: str, value: str, expires_at: int) -> None:
-        """Record how an identity came to be, or why it is flagged (a hash of the event,
-        written only while the event exists: store/lua/note.lua)."""
-        await self._note_script(keys=[self.keys.event(code), key], args=[participant, value, expires_at])
+    async def note_identity(self, code: str, key: str, participant: str, value: str, expires_at: int,
+                            most: int = 0) -> None:
+        """Record how an identity came to be (a hash of the event, written only while the
+        event exists and has fewer than `most` fields: store/lua/note.lua)."""
+        await self._note_script(keys=[self.keys.event(code), key], args=[participant, value, expires_at, most])
 
     @redis_errors
     async def flag(self, code: str, proposition_ids, participant: str, value: str, expires_at: int) -> bool:
