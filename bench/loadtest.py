@@ -395,7 +395,7 @@ class LoadTest:
 
     def source(self, index: int) -> str | None:
         """The loopback address phone `index` connects from: `per_address` phones share one
-        (live slows down the minting of identities past 120 a minute from one address)."""
+        (0: all from 127.0.0.1, like a hall behind one NAT)."""
         if not self.per_address:
             return None
         a = index // self.per_address

@@ -6,12 +6,12 @@ Knows the stores and the bus; knows nothing of HTTP or WebSockets.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 
 from .auth import Signer, same_secret
 from .bus import Bus
+from .clock import now_ms
 from .definition import normalize_code
 from .errors import RuleError
 from .model import Event
@@ -21,8 +21,18 @@ from .store import Stores
 log = logging.getLogger(__name__)
 
 UNKNOWN_CODES_PER_MINUTE = 30  # wrong codes one address may try before it is refused for the minute
-IDENTITIES_PER_ADDRESS_PER_MINUTE = 120  # more new identities than this from one address is a burst
-IDENTITY_BURST_DELAY = 0.5  # seconds each identity past the burst threshold waits
+# Wrong secrets (moderator keys, the admin password): free tries per address and per event
+# (or for the admin password), then each failure blocks further tries for a doubling time.
+SECRET_FREE_PER_ADDRESS = 5
+SECRET_FREE_PER_TARGET = 20
+SECRET_BLOCK_MS = (1_000, 15 * 60_000)  # the first block, and the longest
+SECRET_WINDOW_MS = 15 * 60_000  # failures are forgotten this long after the last one
+# Minted to vote: an identity that never loaded the page (minted on its socket), voted and
+# left within QUICK_LEAVE_SECONDS, once an event sees QUICK_BURST of them within a minute.
+QUICK_LEAVE_SECONDS = 15
+QUICK_BURST = 5
+QUICK_PATTERN = "socket_vote_leave"
+IDENTITY_RECORDS = 100_000  # identities recorded per event (how they came); past it, minting still works
 
 
 class Access:
@@ -48,24 +58,50 @@ class Access:
                 self.stores.keys.organiser_password(), lambda: secrets.token_urlsafe(12))
         return self._organiser_password
 
-    async def is_organiser(self, password: str | None) -> bool:
-        return same_secret(password, await self.organiser_password())
+    async def is_organiser(self, password: str | None, address: str) -> bool:
+        """Whether this is the admin password; wrong ones are throttled (see _guarded)."""
+        if not password:
+            return False
+        return await self._guarded("organiser", self.stores.keys.organiser_failures(), address, "organiser",
+                                   same_secret(password, await self.organiser_password()))
+
+    async def _guarded(self, kind: str, target_key: str, address: str, target: str, right: bool) -> bool:
+        """A secret presented from `address`: refused (RuleError("too_many_attempts")) while
+        this address, or everyone trying this target, is blocked, without looking at it; a
+        wrong one counted per address and per target and logged without the secret. A hall
+        presents no secrets, so it never meets this."""
+        guards, keys, now = self.stores.guards, self.stores.keys, now_ms()
+        address_key = keys.failures(kind, address)
+        if await guards.blocked_ms([address_key, target_key], now) > 0:
+            raise RuleError("too_many_attempts")
+        if right:
+            await guards.forget(address_key)
+            return True
+        low, high = SECRET_BLOCK_MS
+        mine, blocked = await guards.fail(address_key, now, SECRET_FREE_PER_ADDRESS, low, high, SECRET_WINDOW_MS)
+        everyone, _ = await guards.fail(target_key, now, SECRET_FREE_PER_TARGET, low, high, SECRET_WINDOW_MS)
+        log.warning("wrong %s secret for %s from %s (%d from this address, %d in all within 15 minutes%s)",
+                    kind, target, address, mine, everyone, f"; blocked {blocked} ms" if blocked else "")
+        return False
 
     # --- events and participants ------------------------------------------------------
 
     async def find_event(self, raw_code: str, address: str) -> Event | None:
-        """The event a visitor asks for by code. An address that keeps trying codes that do
-        not exist (enumeration) is refused for the rest of the minute: RuleError("rate_limited")."""
-        guards = self.stores.guards
-        key = self.stores.keys.limit("unknown_code", address)
-        if await guards.hits(key) >= UNKNOWN_CODES_PER_MINUTE:
-            raise RuleError("rate_limited")
+        """The event a visitor asks for by code. A valid code always works, whoever asks;
+        only lookups of codes that do not exist are counted per address, and past the
+        limit (enumeration) they are refused for the rest of the minute:
+        RuleError("rate_limited"). A hall behind one address never pays for a typo."""
         code = normalize_code(raw_code)
         event = await self.stores.events.load_event(code) if code else None
-        if event is None and await guards.hit(key, 60_000) == UNKNOWN_CODES_PER_MINUTE:
-            log.warning("address %s tried %d unknown event codes within a minute; refusing it for now",
-                        address, UNKNOWN_CODES_PER_MINUTE)
-        return event
+        if event is not None:
+            return event
+        tried = await self.stores.guards.hit(self.stores.keys.limit("unknown_code", address), 60_000)
+        if tried > UNKNOWN_CODES_PER_MINUTE:
+            if tried == UNKNOWN_CODES_PER_MINUTE + 1:
+                log.warning("address %s tried %d unknown event codes within a minute; refusing its unknown "
+                            "codes for now", address, UNKNOWN_CODES_PER_MINUTE)
+            raise RuleError("rate_limited")
+        return None
 
     async def participant(self, event: Event, tokens: list[str | None]) -> tuple[str, str] | None:
         """The first of these tokens that is a valid identity in this event: (participant, token)."""
@@ -76,24 +112,45 @@ class Access:
                 return participant, token
         return None
 
-    async def new_participant(self, event: Event, address: str) -> tuple[str, str]:
-        """A fresh anonymous identity. Identities cost nothing, so a script can mint one per
-        vote: past a burst from one address, each new one is slowed down and the moderator
-        is shown the burst. A hall behind one NAT is slowed a little, never locked out."""
-        guards = self.stores.guards
-        minted = await guards.hit(self.stores.keys.minted(event.code, address), 60_000)
-        if minted > IDENTITIES_PER_ADDRESS_PER_MINUTE:
-            await guards.raise_alert(event.code, "identity_burst", minted, 300_000)
-            if minted % 50 == 1:
-                log.warning("address %s minted %d identities for %s within a minute", address, minted, event.code)
-            await asyncio.sleep(IDENTITY_BURST_DELAY)
-        return (await self.signer()).new_participant(event.code)
+    async def new_participant(self, event: Event, address: str, how: str = "socket") -> tuple[str, str]:
+        """A fresh anonymous identity, recorded with how it came to be ("page": the audience
+        page set its cookie; "socket": minted on a socket) and when. Never slowed or
+        flagged by address: a hall behind one venue address or carrier NAT looks like one
+        address (docs/security.md)."""
+        participant, token = (await self.signer()).new_participant(event.code)
+        await self.stores.guards.note_identity(event.code, self.stores.keys.identities(event.code), participant,
+                                               f"{how}:{now_ms()}", event.expires_at, IDENTITY_RECORDS)
+        return participant, token
+
+    async def socket_left(self, event: Event, participant: str, minted_here: bool, voted: bool,
+                          seconds: float) -> bool:
+        """Judge an audience socket by how it behaved (not by its address): one whose
+        identity was minted on it, that voted and left within seconds, in a burst of such
+        sockets, looks minted to vote. Flags it and shows the moderator the pattern;
+        returns whether it was flagged."""
+        if not (minted_here and voted and seconds < QUICK_LEAVE_SECONDS):
+            return False
+        guards, keys = self.stores.guards, self.stores.keys
+        seen = await guards.hit(keys.quick(event.code), 60_000)
+        if seen < QUICK_BURST:
+            return False
+        await guards.flag(event.code, [p.id for p in event.propositions], participant,
+                          f"{QUICK_PATTERN}:{now_ms()}", event.expires_at)
+        await guards.raise_alert(event.code, QUICK_PATTERN, seen, 300_000)
+        if seen == QUICK_BURST:
+            log.warning("event %s: identities minted on their socket vote and leave within seconds (%s)",
+                        event.code, QUICK_PATTERN)
+        return True
 
     # --- moderators -------------------------------------------------------------------
 
-    async def moderator_key_valid(self, code: str, key: str | None) -> bool:
+    async def moderator_key_valid(self, code: str, key: str | None, address: str) -> bool:
+        """Whether this is the event's moderator key; wrong ones are throttled (see _guarded)."""
         found = await self.stores.events.event_secrets(code)
-        return found is not None and same_secret(key, found[0])
+        if found is None or not key:
+            return False
+        return await self._guarded("moderator", self.stores.keys.event_failures(code), address, code,
+                                   same_secret(key, found[0]))
 
     async def moderator_session(self, code: str) -> str:
         found = await self.stores.events.event_secrets(code)

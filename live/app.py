@@ -14,6 +14,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -25,7 +26,7 @@ from .errors import RuleError, StoreUnavailable
 from .keys import Keys
 from .report import Report
 from .rooms import Rooms
-from .security import SecurityMiddleware
+from .security import SecurityMiddleware, handshake_limits, redact_logs
 from .settings import Settings
 from .store import Stores
 from .store.connect import open_clients
@@ -86,6 +87,8 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
+    redact_logs()  # uvicorn has configured its loggers by now (the factory runs after that)
+    handshake_limits()
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set: start the app with the `live` command, which starts an "
                            "embedded Redis, or point REDIS_URL at a Redis server.")
@@ -150,7 +153,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=routes,
         # Compressed pages and scripts: the phone page weighs about a quarter on a hall's
         # Wi-Fi (bench/pageweight.py measures it).
+        # A Host that is not ours is refused (400) before anything else: DNS rebinding.
         middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins),
+                    Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False),
                     Middleware(GZipMiddleware, minimum_size=1000)],
         lifespan=lifespan,
         exception_handlers={StoreUnavailable: web.store_unavailable, RuleError: web.rule_broken,

@@ -6,6 +6,7 @@ itsdangerous so a forged or edited token is simply not recognised.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from urllib.parse import urlsplit
@@ -70,17 +71,24 @@ class Signer:
     def organiser_version(self, cookie: str | None) -> int | None:
         return self.moderator_version("admin", cookie)
 
-    def csrf_token(self) -> str:
-        return self._csrf.dumps(secrets.token_hex(8))
+    # CSRF tokens are bound to the session they were issued to (its cookie, or none for a
+    # visitor who is not signed in): a token minted for an anonymous page is worthless for
+    # an organiser's or moderator's action.
+    def csrf_token(self, session: str | None = None) -> str:
+        return self._csrf.dumps([secrets.token_hex(8), _binding(session)])
 
-    def csrf_valid(self, token: str | None) -> bool:
+    def csrf_valid(self, token: str | None, session: str | None = None) -> bool:
         if not token or len(token) > 200:
             return False
         try:
-            self._csrf.loads(token, max_age=CSRF_SECONDS)
+            _, bound = self._csrf.loads(token, max_age=CSRF_SECONDS)
         except (BadSignature, ValueError, TypeError):
             return False
-        return True
+        return isinstance(bound, str) and hmac.compare_digest(bound, _binding(session))
+
+
+def _binding(session: str | None) -> str:
+    return hashlib.sha256(session.encode()).hexdigest()[:32] if session else ""
 
 
 def same_secret(given: str | None, expected: str | None) -> bool:

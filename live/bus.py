@@ -11,7 +11,7 @@ worker's rooms; it never touches a socket.
 | state     | the state's fields (store.state) | a transition, inside its MULTI           |
 | tally     | a model.Tally                    | after a burst of votes on one worker     |
 | questions | the questions version            | a question was asked, upvoted, moderated |
-| revoke    | -                                | the moderators of an event logged out    |
+| revoke    | everyone (bool)                  | the moderators logged out; everyone: deleted |
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class QuestionsNotice(Notice, tag="questions"):
 
 
 class RevokeNotice(Notice, tag="revoke"):
-    pass
+    everyone: bool = False  # the event was deleted: every socket, not only the moderators'
 
 
 _notice_decoder = msgspec.json.Decoder(StateNotice | TallyNotice | QuestionsNotice | RevokeNotice)
@@ -224,6 +224,9 @@ class Bus:
     async def revoke_moderators(self, code: str) -> None:
         await self.stores.notices.publish(code, encode_notice(RevokeNotice(code=code)))
 
+    async def event_deleted(self, code: str) -> None:
+        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code=code, everyone=True)))
+
     # --- notices in -----------------------------------------------------------------
 
     def handle_notice(self, data: bytes | str) -> None:
@@ -242,8 +245,9 @@ class Bus:
         elif isinstance(notice, QuestionsNotice):
             self._questions_changed(notice.code, notice.version)
         elif isinstance(notice, RevokeNotice):
-            # The moderators logged out: their sessions are void, so are their sockets.
-            room.close_moderators(WS_1008_POLICY_VIOLATION)
+            # The moderators logged out: their sessions are void, so are their sockets. Or the
+            # event was deleted: nothing is left to show or to vote on.
+            (room.close_everyone if notice.everyone else room.close_moderators)(WS_1008_POLICY_VIOLATION)
 
     async def run(self) -> None:
         """Subscribe, resync every room, stream notices; on any failure start over."""

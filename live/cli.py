@@ -15,6 +15,7 @@ import sys
 import uvicorn
 
 from .app import services
+from .connections import GuardedH11Protocol, raise_open_file_limit
 from .embedded_redis import EmbeddedRedis
 from .settings import Settings
 from .web import event_urls
@@ -25,6 +26,7 @@ log = logging.getLogger("live")
 def uvicorn_options(settings: Settings) -> dict:
     """Server options that matter for a hall full of phones (see docs/performance.md)."""
     return {
+        "http": GuardedH11Protocol,  # h11 with a deadline on every request head (live/connections.py)
         "ws": "websockets-sansio",  # fairer under load than the legacy protocol
         "ws_per_message_deflate": False,  # deflate triples memory per connection
         "ws_max_size": max(settings.max_message_bytes * 4, 16 * 1024),
@@ -63,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, default=None, help="serve on an already bound socket (tests)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log.info("open-file limit %d", raise_open_file_limit())  # the workers inherit it
 
     settings = Settings.from_env()
     embedded = None
@@ -71,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["REDIS_URL"] = embedded.start()  # the workers read it from the environment
         settings = Settings.from_env()
         log.info("embedded Redis serving %s (data in %s)", embedded.url, embedded.data_dir)
+        embedded.supervise()
     try:
         shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        if shown_host not in ("127.0.0.1", "localhost") and not settings.public_url and not settings.extra_hosts:
+            log.warning("listening on %s without LIVE_PUBLIC_URL: only requests to localhost and 127.0.0.1 are "
+                        "accepted (DNS rebinding); set LIVE_PUBLIC_URL to the address phones use", args.host)
         base_url = settings.public_url or f"http://{shown_host}:{args.port}"
         lines = asyncio.run(_prepare(settings, base_url))
         print("\n".join(["", *lines, ""]), flush=True)

@@ -128,6 +128,13 @@ COMMANDS: dict[str, dict[str, type]] = {
 }
 
 _envelope = msgspec.json.Decoder(_Envelope)
+
+
+class _IdOnly(msgspec.Struct):
+    id: MessageId = None
+
+
+_id_only = msgspec.json.Decoder(_IdOnly)
 _decoders = {role: {name: msgspec.json.Decoder(kind) for name, kind in commands.items()}
              for role, commands in COMMANDS.items()}
 
@@ -159,6 +166,18 @@ def _has_duplicate_keys(frame: str | bytes) -> bool:
     except (ValueError, RecursionError):
         return True
     return False
+
+
+def message_id(frame: str | bytes) -> object:
+    """The id of a frame that will not be carried out (over the rate or size limit), so that
+    its error can name it; None when it has none or cannot be read. One msgspec pass that
+    skips everything else."""
+    if not frame:
+        return None
+    try:
+        return _id_only.decode(frame).id
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError, ValueError):
+        return None
 
 
 def parse(role: str, frame: str | bytes) -> tuple[str, msgspec.Struct]:

@@ -41,7 +41,7 @@ _decoder = msgspec.json.Decoder(ControlRequest)
 async def control(request: Request) -> Response:
     event = await event_or_404(request)
     access, debate = request.state.access, request.state.debate
-    if not await access.moderator_key_valid(event.code, bearer(request.headers.get("authorization"))):
+    if not await access.moderator_key_valid(event.code, bearer(request.headers.get("authorization")), address(request)):
         log.warning("control API: wrong or missing moderator key for %s from %s", event.code, address(request))
         return api_error(401, "unauthorized", "The moderator key is required as a Bearer token.")
     if not await access.control_allowed(event.code, ACTIONS_PER_SECOND):

@@ -69,7 +69,9 @@ class Debate:
         return await self.stores.events.list_events()
 
     async def delete_event(self, event: Event) -> None:
+        """Remove every key of the event, then close its sockets on every worker."""
         await self.stores.events.delete_event(event)
+        await self.bus.event_deleted(event.code)
 
     async def logo(self, event: Event) -> tuple[str, bytes] | None:
         return await self.stores.events.load_logo(event.code) if event.has_logo else None

@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +36,8 @@ class EmbeddedRedis:
         self.data_dir = Path(data_dir).resolve()
         self.socket = socket_path_for(self.data_dir)
         self.process: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -74,11 +77,43 @@ class EmbeddedRedis:
             if self.socket.exists() and self._answers():
                 return self.url
             time.sleep(0.05)
-        self.stop()
+        self._terminate()
         raise RuntimeError("embedded Redis did not start in time")
+
+    def supervise(self, interval: float = 0.5) -> None:
+        """Watch the server we started from a thread and start it again, on the same data
+        folder and socket, whenever it exits: the append-only file brings back every write
+        it acknowledged, and the app's clients reconnect by themselves (/healthz is 200
+        again without a restart of the app)."""
+        if self.process is None or self._watcher is not None:
+            return  # a Redis we reuse is not ours to restart
+        self._watcher = threading.Thread(target=self._watch, args=(interval,), name="embedded-redis", daemon=True)
+        self._watcher.start()
+
+    def _watch(self, interval: float) -> None:
+        backoff = interval
+        while not self._stopping.wait(backoff):
+            code = self.process.poll() if self.process is not None else None
+            if code is None:
+                backoff = interval
+                continue
+            log.warning("embedded Redis exited (code %s); starting it again with the data in %s", code, self.data_dir)
+            try:
+                self.start()
+            except RuntimeError as error:
+                backoff = min(backoff * 2, 10.0)
+                log.error("embedded Redis did not start again (%s); next try in %.0f s", error, backoff)
+            else:
+                log.warning("embedded Redis is back (pid %s)", self.process.pid)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server we started (SIGTERM lets it flush the append-only file)."""
+        self._stopping.set()
+        if self._watcher is not None and self._watcher is not threading.current_thread():
+            self._watcher.join(timeout)
+        self._terminate(timeout)
+
+    def _terminate(self, timeout: float = 10.0) -> None:
         if self.process is None or self.process.poll() is not None:
             return
         self.process.terminate()

@@ -16,6 +16,7 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
 |                              |      | (the voter's perspective; frozen when voting closes)       |
 | P:{C}:counts:<id>            | hash | "<round>:<choice>" and "<round>:<choice>:<index>" -> phones,|
+|                              |      | "f<round>:<choice>" -> the part from flagged identities,    |
 |                              |      | "m<round>:<choice>[:<index>]" -> hand counts (whole hall or |
 |                              |      | one perspective), read only by store/votes.py `tally_from` |
 |                              |      | "v" -> version (bumped on every change)                    |
@@ -38,8 +39,17 @@ every script and transaction that writes a per-event key is given.
 |                              |        | (the organiser's keys keep their 0.1 names, so an upgrade |
 |                              |        | keeps a generated password)                                |
 | P:limit:<kind>:<address>     | string | requests in the current window (expires with the window)   |
+| P:fail:<kind>:<address>      | hash | n (wrong secrets from one address: "moderator", "organiser"),|
+|                              |      | until (ms; tries refused before then); 15 min after the last |
+| P:{C}:fail:moderator         | hash | the same for wrong moderator keys of one event, any address |
+| P:fail:organiser             | hash | the same for wrong admin passwords, any address             |
 | P:{C}:minted:<address>       | string | identities minted from one address this minute (60 s TTL)  |
-| P:{C}:alerts                 | hash | "identity_burst" -> highest count seen this minute (TTL)    |
+| P:{C}:ids                    | hash | participant -> "<page or socket>:<minted ms>": how it came |
+|                              |      | (at most 100,000 per event, access.IDENTITY_RECORDS)        |
+| P:{C}:flagged                | hash | participant -> "<pattern>:<ms>": identities that look minted to vote |
+| P:{C}:quick                  | string | socket-only identities that voted and left quickly, this minute |
+| P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |
+|                              |      | address since issue 13 (minted stays unused for now)        |
 | P:demo                       | string | the demo event's code (no TTL)                              |
 """
 
@@ -90,10 +100,15 @@ class Keys:
     def event_keys(self, code: str, proposition_ids) -> list[str]:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
-                self.logo(code), self.alerts(code), *self.questions(code)]
+                self.logo(code), self.alerts(code), self.event_failures(code), self.identities(code),
+                self.flagged(code), self.quick(code), *self.questions(code)]
         for proposition in proposition_ids:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
         return keys
+
+    def event_pattern(self, code: str) -> str:
+        """A SCAN pattern for every key of one event (codes have no glob characters)."""
+        return f"{self._event(code)}:*"
 
     def channel(self, code: str) -> str:
         return f"{self._event(code)}:bell"
@@ -116,8 +131,26 @@ class Keys:
     def limit(self, kind: str, address: str) -> str:
         return f"{self.prefix}:limit:{kind}:{address}"
 
+    def failures(self, kind: str, address: str) -> str:
+        return f"{self.prefix}:fail:{kind}:{address}"
+
+    def event_failures(self, code: str) -> str:
+        return f"{self._event(code)}:fail:moderator"
+
+    def organiser_failures(self) -> str:
+        return f"{self.prefix}:fail:organiser"
+
     def minted(self, code: str, address: str) -> str:
         return f"{self._event(code)}:minted:{address}"
+
+    def identities(self, code: str) -> str:
+        return f"{self._event(code)}:ids"
+
+    def flagged(self, code: str) -> str:
+        return f"{self._event(code)}:flagged"
+
+    def quick(self, code: str) -> str:
+        return f"{self._event(code)}:quick"
 
     def alerts(self, code: str) -> str:
         return f"{self._event(code)}:alerts"

@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from . import definition, i18n
-from .auth import participant_cookie
+from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
 from .definition import EventDefinition
 from .errors import ValidationError
+from .i18n import N_
 from .model import DEFAULT_MIN_GROUP
 from .signin import (
     csrf_valid,
@@ -32,6 +33,8 @@ from .web import (
     FORM_LIMITS,
     address,
     base_url,
+    declared_length,
+    error_page,
     event_in_path,
     event_or_404,
     event_urls,
@@ -70,7 +73,7 @@ async def audience(request: Request) -> Response:
     access = request.state.access
     cookie = participant_cookie(event.code)
     found = await access.participant(event, [request.cookies.get(cookie)])
-    token = found[1] if found else (await access.new_participant(event, address(request)))[1]
+    token = found[1] if found else (await access.new_participant(event, address(request), how="page"))[1]
     response = render(request, "audience.html", {"event": event, "ws_path": f"/ws/{event.code}/audience"},
                       event=event)
     # Refreshed on every visit: the participant keeps one identity for the whole event.
@@ -145,7 +148,7 @@ async def moderator(request: Request) -> Response:
     key = request.query_params.get("key")
     if key is not None:
         # A moderator link with its key: sign in, then drop the key from the address bar.
-        if await access.moderator_key_valid(event.code, key):
+        if await access.moderator_key_valid(event.code, key, address(request)):
             return await sign_in_moderator(request, event)
         return await login_page(request, event, wrong=True)
     if not await has_moderator_session(request, event):
@@ -154,7 +157,8 @@ async def moderator(request: Request) -> Response:
     return _no_store(render(request, "moderator.html", {
         "event": event, "ws_path": f"/ws/{event.code}/moderator",
         "audience_url": f"{base}/e/{event.code}", "projector_url": f"{base}/projector/{event.code}",
-        "csrf_token": (await access.signer()).csrf_token(), "logout_url": f"/moderate/{event.code}/logout",
+        "csrf_token": (await access.signer()).csrf_token(request.cookies.get(moderator_cookie(event.code))),
+        "logout_url": f"/moderate/{event.code}/logout",
         "results_url": f"/results/{event.code}", "definition_url": f"/moderate/{event.code}/definition.json",
     }, event=event))
 
@@ -181,9 +185,10 @@ async def results_report(request: Request) -> Response:
 
 async def events_page(request: Request) -> Response:
     access = request.state.access
-    csrf = (await access.signer()).csrf_token()
     if not await organiser_signed_in(request):
+        csrf = (await access.signer()).csrf_token()
         return render(request, "events.html", {"authenticated": False, "events": [], "error": None, "csrf_token": csrf})
+    csrf = (await access.signer()).csrf_token(request.cookies.get(ORGANISER_COOKIE))  # bound to the session
     language = use_language(request)
     events = [{**e, "created": _local_time(e["created"], language), "expires": _local_time(e["expires"], language)}
               for e in await request.state.debate.list_events()]
@@ -193,7 +198,7 @@ async def events_page(request: Request) -> Response:
 
 async def delete_event(request: Request) -> Response:
     form = await request.form(**FORM_LIMITS)
-    if not await csrf_valid(request, form) or not await organiser_signed_in(request):
+    if not await csrf_valid(request, form, ORGANISER_COOKIE) or not await organiser_signed_in(request):
         return PlainTextResponse("Forbidden", status_code=403)
     event = await event_in_path(request)
     if event is not None:
@@ -202,6 +207,7 @@ async def delete_event(request: Request) -> Response:
 
 
 NEW_EVENT_FORM_LIMITS = {**FORM_LIMITS, "max_files": 1}
+NEW_EVENT_FORM_MAX_BYTES = definition.MAX_LOGO_BYTES + 256 * 1024  # the logo and every text at its longest
 
 
 def _field_errors(error: ValidationError) -> dict[str, str]:
@@ -226,6 +232,12 @@ async def new_event_form(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "new.html", {"values": values, "errors": {},
                                             "csrf_token": (await access.signer()).csrf_token()})
+    # Refused before the body is read: nobody (signed in or not) can make the server spool
+    # a huge upload to disk. Browsers always announce a form's length.
+    length = declared_length(request)
+    if length is None or length > NEW_EVENT_FORM_MAX_BYTES:
+        return error_page(request, 411 if length is None else 413,
+                          N_("The form is too large: the logo may be at most 256 KB."))
     async with request.form(**NEW_EVENT_FORM_LIMITS) as form:  # closes the uploaded file
         upload = form.get("logo")
         logo = await upload.read(definition.MAX_LOGO_BYTES + 1) if hasattr(upload, "read") else b""
@@ -239,7 +251,7 @@ async def new_event_form(request: Request) -> Response:
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
-    elif not await access.is_organiser(form.get("admin_password")):
+    elif not await access.is_organiser(form.get("admin_password"), address(request)):
         errors["admin_password"] = i18n.gettext("This password is not right.")
     elif not values["min_group"].strip().isdigit():
         errors["min_group"] = i18n.gettext("Enter a whole number from 1 to 1000.")

@@ -122,6 +122,8 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         # Sealed turnout: how many voted per perspective (guarded), never the split.
         message["turnout"] = {name: None if group is None else group["voters"]
                               for name, group in figures["by_perspective"].items()}
+    if role == "moderator":
+        message["flagged"] = tally.flagged  # the part of counts from flagged identities (docs/security.md)
     if role == "moderator" or revealed:
         message["counts"] = figures["counts"]
         if figures["manual"]:

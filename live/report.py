@@ -33,10 +33,14 @@ class Report:
                 tally = await votes.read_tally(event.code, proposition.id, round_)
                 rounds[str(round_)] = results.round_figures(tally, event.perspectives, event.min_group,
                                                             withhold=not raw)
+                if raw:  # the part of the counts that comes from flagged identities (docs/security.md)
+                    rounds[str(round_)]["flagged"] = dict(tally.flagged)
             status = state.status(proposition.id)
             entry = {"id": proposition.id, "text": proposition.text, "phase": status.phase.value,
                      "revealed": status.revealed, "counts": rounds["1"]["counts"],
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
+            if raw:
+                entry["flagged"] = rounds["1"]["flagged"]
             if sealed and not raw and not status.revealed:
                 entry = results.sealed(entry)
             elif "2" in rounds:

@@ -164,6 +164,10 @@ class Room:
         for outbox in list(self.outboxes["moderator"]):
             outbox.close(code)
 
+    def close_everyone(self, code: int) -> None:
+        for outbox in list(self.everyone()):
+            outbox.close(code)
+
 
 class Rooms:
     """Every room of this worker, by event code."""

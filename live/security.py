@@ -1,6 +1,10 @@
-"""Security headers on every response, and an Origin check on every unsafe HTTP request."""
+"""Security headers on every response, an Origin check on every unsafe HTTP request, and
+secrets kept out of the server's logs."""
 
 from __future__ import annotations
+
+import logging
+import re
 
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
@@ -32,10 +36,7 @@ class SecurityMiddleware:
             return
         raw = scope["headers"]
         if len(raw) > MAX_HEADERS or sum(len(k) + len(v) for k, v in raw) > MAX_HEADER_BYTES:
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-            else:
-                await PlainTextResponse("Request headers too large.", status_code=431)(scope, receive, send)
+            await _refuse(scope, receive, send, "Request headers too large.", 431)
             return
         if scope["type"] == "websocket":
             await self.app(scope, receive, send)
@@ -44,7 +45,7 @@ class SecurityMiddleware:
         if scope["method"] not in SAFE_METHODS and not origin_allowed(
                 headers.get("origin"), own_origin(scope.get("scheme", "http"), headers.get("host")),
                 self.allowed_origins):
-            await PlainTextResponse("Cross-site request refused.", status_code=403)(scope, receive, send)
+            await _refuse(scope, receive, send, "Cross-site request refused.", 403)
             return
 
         async def send_with_headers(message):
@@ -54,3 +55,55 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+
+async def _refuse(scope, receive, send, text: str, status: int) -> None:
+    """The middleware's own answer, with the security headers; on a WebSocket handshake an
+    HTTP answer too where the server allows it (the ASGI websocket.http.response
+    extension), else a close before accept (HTTP 403)."""
+    headers = {name.decode(): value.decode() for name, value in HEADERS}
+    response = PlainTextResponse(text, status_code=status, headers=headers)
+    if scope["type"] == "http":
+        await response(scope, receive, send)
+    elif "websocket.http.response" in scope.get("extensions", {}):
+        await send({"type": "websocket.http.response.start", "status": status, "headers": response.raw_headers})
+        await send({"type": "websocket.http.response.body", "body": response.body})
+    else:
+        await send({"type": "websocket.close", "code": 1008})
+
+# Query values that are secrets: the moderator link's key, a participant's token.
+SECRET_QUERY = re.compile(r"([?&](?:key|participant)=)[^&\s\"]*", re.IGNORECASE)
+LOGGERS_WITH_PATHS = ("uvicorn.access", "uvicorn.error")  # the access log; WebSocket "[accepted]" lines
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces the values of `key` and `participant` in every path a log line carries."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "=" in a for a in record.args):
+            record.args = tuple(SECRET_QUERY.sub(r"\1REDACTED", a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str) and "=" in record.msg:
+            record.msg = SECRET_QUERY.sub(r"\1REDACTED", record.msg)
+        return True
+
+
+def redact_logs() -> None:
+    """Install the filter on uvicorn's loggers, once per process."""
+    for name in LOGGERS_WITH_PATHS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
+
+
+def handshake_limits() -> None:
+    """Let every upgrade that uvicorn's HTTP parser accepted reach the middleware, which
+    answers oversized headers with 431. uvicorn's websockets protocol re-parses the
+    handshake with the websockets library's own limits (one header line of 8 KB, 128
+    headers) and, when that parser refuses, never writes its answer: the client hangs.
+    The HTTP parser in front (h11) already bounds the request, so widening these costs
+    nothing. Once per process (module constants, read at each parse)."""
+    from websockets import http11
+
+    http11.MAX_LINE_LENGTH = max(http11.MAX_LINE_LENGTH, 1024 * 1024)
+    http11.MAX_NUM_HEADERS = max(http11.MAX_NUM_HEADERS, 10_000)

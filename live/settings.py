@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -31,12 +32,21 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     # Base URL printed and shown on the projector (e.g. https://debat.example.nl).
     public_url: str = ""
+    # Host names besides LIVE_PUBLIC_URL's and loopback that requests may name (DNS
+    # rebinding); "*" allows any.
+    extra_hosts: tuple[str, ...] = ()
     retention_days: int = 90
     # Cookies get the Secure flag; set when served over HTTPS.
     secure_cookies: bool = False
     # Largest WebSocket message a client may send, in bytes.
     max_message_bytes: int = 4096
     load_demo: bool = True
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """The Host names requests may carry: LIVE_PUBLIC_URL's, loopback, LIVE_ALLOWED_HOSTS."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return [*([public] if public else []), "localhost", "127.0.0.1", *self.extra_hosts]
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -52,6 +62,7 @@ class Settings:
             organiser_password=env.get("LIVE_ADMIN_PASSWORD", ""),
             allowed_origins=_split(env.get("LIVE_ALLOWED_ORIGINS", "")),
             public_url=env.get("LIVE_PUBLIC_URL", "").rstrip("/"),
+            extra_hosts=_split(env.get("LIVE_ALLOWED_HOSTS", "")),
             retention_days=int(env.get("LIVE_RETENTION_DAYS", "90")),
             secure_cookies=env.get("LIVE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
             max_message_bytes=int(env.get("LIVE_MAX_MESSAGE_BYTES", "4096")),

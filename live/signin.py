@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from . import i18n
 from .auth import ORGANISER_COOKIE, bearer, moderator_cookie
 from .model import Event
-from .web import FORM_LIMITS, event_or_404, render, set_cookie, use_language
+from .web import FORM_LIMITS, address, event_or_404, render, set_cookie, use_language
 
 
 async def has_moderator_session(request: Request, event: Event) -> bool:
@@ -27,7 +27,7 @@ async def organiser_signed_in(request: Request) -> bool:
 async def organiser_or_bearer(request: Request) -> bool:
     """The organiser, by session cookie or by the password as a Bearer token."""
     access = request.state.access
-    return await access.is_organiser(bearer(request.headers.get("authorization"))) or \
+    return await access.is_organiser(bearer(request.headers.get("authorization")), address(request)) or \
         await organiser_signed_in(request)
 
 
@@ -37,11 +37,14 @@ async def may_see_results(request: Request, event: Event) -> bool:
     if await has_moderator_session(request, event) or await organiser_signed_in(request):
         return True
     key = bearer(request.headers.get("authorization"))
-    return await access.moderator_key_valid(event.code, key) or await access.is_organiser(key)
+    return await access.moderator_key_valid(event.code, key, address(request)) or \
+        await access.is_organiser(key, address(request))
 
 
-async def csrf_valid(request: Request, form) -> bool:
-    return (await request.state.access.signer()).csrf_valid(form.get("csrf"))
+async def csrf_valid(request: Request, form, session_cookie: str | None = None) -> bool:
+    """The form's CSRF token, bound to the session in `session_cookie` (none: not signed in)."""
+    session = request.cookies.get(session_cookie) if session_cookie else None
+    return (await request.state.access.signer()).csrf_valid(form.get("csrf"), session)
 
 
 # --- moderators ------------------------------------------------------------------------
@@ -66,7 +69,7 @@ async def moderator_login(request: Request) -> Response:
     event = await event_or_404(request)
     form = await request.form(**FORM_LIMITS)
     if not await csrf_valid(request, form) or \
-            not await request.state.access.moderator_key_valid(event.code, form.get("key")):
+            not await request.state.access.moderator_key_valid(event.code, form.get("key"), address(request)):
         return await login_page(request, event, wrong=True)
     return await sign_in_moderator(request, event)
 
@@ -74,7 +77,7 @@ async def moderator_login(request: Request) -> Response:
 async def moderator_logout(request: Request) -> Response:
     event = await event_or_404(request)
     form = await request.form(**FORM_LIMITS)
-    if await csrf_valid(request, form) and await has_moderator_session(request, event):
+    if await csrf_valid(request, form, moderator_cookie(event.code)) and await has_moderator_session(request, event):
         await request.state.access.log_out_moderators(event.code)
     response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
     response.delete_cookie(moderator_cookie(event.code), path="/")
@@ -88,7 +91,7 @@ async def organiser_login(request: Request) -> Response:
     access = request.state.access
     form = await request.form(**FORM_LIMITS)
     use_language(request)
-    if await csrf_valid(request, form) and await access.is_organiser(form.get("password")):
+    if await csrf_valid(request, form) and await access.is_organiser(form.get("password"), address(request)):
         response = RedirectResponse("/events", status_code=303)
         set_cookie(request, response, ORGANISER_COOKIE, await access.organiser_session(), max_age=None,
                    samesite="strict")
@@ -100,7 +103,7 @@ async def organiser_login(request: Request) -> Response:
 
 async def organiser_logout(request: Request) -> Response:
     form = await request.form(**FORM_LIMITS)
-    if await csrf_valid(request, form) and await organiser_signed_in(request):
+    if await csrf_valid(request, form, ORGANISER_COOKIE) and await organiser_signed_in(request):
         await request.state.access.log_out_organisers()
     response = RedirectResponse("/events", status_code=303)
     response.delete_cookie(ORGANISER_COOKIE, path="/")

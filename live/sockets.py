@@ -8,6 +8,7 @@ stays usable.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .auth import (
     participant_cookie,
 )
 from .clock import now_ms
+from .connections import SOCKETS
 from .errors import ProtocolError, RuleError, StoreUnavailable
 from .model import Event
 from .outbox import Outbox
@@ -64,6 +66,8 @@ class Connection:
     debate: "Debate"
     event: Event
     outbox: Outbox
+    minted_here: bool = False  # its identity was minted on this socket (it never loaded the page)
+    voted: bool = False
 
 
 async def audience_socket(websocket: WebSocket) -> None:
@@ -86,21 +90,26 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         log.warning("refused %s socket from origin %r", role, origin)
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
+    if SOCKETS.full():  # shed load with a close clients understand, before the files run out
+        await websocket.accept()
+        await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
+        return
     address = websocket.client.host if websocket.client else "unknown"
     try:
         event = await access.find_event(websocket.path_params["code"], address)
         participant = token = None
+        minted = False
         if event is not None and role == "audience":
-            participant, token = await _participant(websocket, access, event, address)
+            participant, token, minted = await _participant(websocket, access, event, address)
         allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, access, event,
-                                                                                         origin))
+                                                                                         origin, address))
     except StoreUnavailable:
         # Accept first: a close before accept becomes HTTP 403, which a client cannot tell
         # from "refused"; 1013 says "try again later".
         await websocket.accept()
         await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
         return
-    except RuleError:  # too many unknown codes from this address
+    except RuleError:  # too many unknown codes, or wrong moderator keys, from this address
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
     if not allowed:
@@ -109,8 +118,10 @@ async def _serve(websocket: WebSocket, role: str) -> None:
 
     language = i18n.pick_language(websocket.query_params.get("lang"), websocket.cookies.get("lang"), event.language)
     await websocket.accept()
+    SOCKETS.open += 1
     rooms = websocket.state.rooms
-    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language))
+    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language), minted)
+    opened = time.monotonic()
     outbox = connection.outbox
     rooms.join(event, outbox)  # subscribe (join the room) before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
@@ -123,21 +134,29 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
+        SOCKETS.open -= 1
         rooms.leave(event.code, outbox)
         pump.cancel()
+    if connection.minted_here and connection.voted and not outbox.closing:  # it left by itself
+        with contextlib.suppress(StoreUnavailable):
+            await access.socket_left(event, participant, True, True, time.monotonic() - opened)
 
 
-async def _participant(websocket: WebSocket, access: "Access", event: Event, address: str) -> tuple[str, str]:
+async def _participant(websocket: WebSocket, access: "Access", event: Event,
+                       address: str) -> tuple[str, str, bool]:
     """The participant behind this socket: from the cookie, or the token presented again
-    on reconnect; a forged or foreign token gets a fresh identity, never someone else's."""
+    on reconnect; a forged or foreign token gets a fresh identity, never someone else's.
+    The last value says whether the identity was minted here."""
     tokens = [websocket.cookies.get(participant_cookie(event.code)), websocket.query_params.get("participant")]
-    return await access.participant(event, tokens) or await access.new_participant(event, address)
+    found = await access.participant(event, tokens)
+    return (*found, False) if found else (*await access.new_participant(event, address), True)
 
 
-async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None) -> bool:
+async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None,
+                             address: str) -> bool:
     key = bearer(websocket.headers.get("authorization"))
     if key is not None:
-        return await access.moderator_key_valid(event.code, key)
+        return await access.moderator_key_valid(event.code, key, address)
     # A cookie alone is only trusted from a browser, which always sends Origin (checked above).
     if origin is None:
         return False
@@ -171,22 +190,23 @@ async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> 
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             return
+        text = message.get("text")
         if not bucket.take():
             strikes += 1
+            # Every refused command is answered with its id (the outbox keeps the newest
+            # replies only, so a flood cannot grow it).
+            outbox.reply(protocol.error("rate_limited", language, commands.message_id(text or message.get("bytes"))))
             if strikes > MAX_STRIKES:
-                outbox.reply(protocol.error("rate_limited", language))
                 outbox.close(status.WS_1008_POLICY_VIOLATION)
                 return
-            if strikes % 20 == 1:
-                outbox.reply(protocol.error("rate_limited", language))
             await asyncio.sleep(0)  # a flood must not starve this socket's own replies
             continue
-        text = message.get("text")
         if text is None:
-            outbox.reply(protocol.error("bad_message", language))
+            outbox.reply(protocol.error("bad_message", language, commands.message_id(message.get("bytes") or b"")))
             continue
-        if len(text) > limit:
-            outbox.reply(protocol.error("too_big", language))
+        # The limit is in bytes: 4 KB of three-byte characters is 1,365 characters.
+        if len(text) * 4 > limit and len(text.encode()) > limit:
+            outbox.reply(protocol.error("too_big", language, commands.message_id(text)))
             continue
         try:
             kind, command = commands.parse(outbox.role, text)
@@ -206,6 +226,7 @@ async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> 
 
 async def _vote(c: Connection, command: commands.Vote) -> None:
     await c.debate.cast_vote(c.event, c.outbox.participant, command.proposition, command.choice)
+    c.voted = True
     c.outbox.reply(protocol.ack(command.id))
 
 

@@ -81,6 +81,12 @@ def set_cookie(request: Request, response: Response, name: str, value: str, *, m
                         secure=request.state.settings.secure_cookies, path="/")
 
 
+def declared_length(request: Request) -> int | None:
+    """The body's length as announced in Content-Length; None when absent or not a number."""
+    value = request.headers.get("content-length", "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
+
+
 def address(request: Request) -> str:
     # uvicorn has already applied X-Forwarded-For, but only from trusted proxies
     # (FORWARDED_ALLOW_IPS), so a spoofed header cannot change this.
@@ -103,7 +109,7 @@ def api_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
-def _error_page(request: Request, status: int, message: str) -> Response:
+def error_page(request: Request, status: int, message: str) -> Response:
     use_language(request)
     return render(request, "error.html", {"status": status, "message": i18n.gettext(message)}, status_code=status)
 
@@ -111,18 +117,23 @@ def _error_page(request: Request, status: int, message: str) -> Response:
 async def not_found(request: Request, exc: Exception | None = None) -> Response:
     if request.url.path.startswith("/api/"):
         return api_error(404, "unknown_event", "There is no event with this code.")
-    return _error_page(request, 404, N_("There is no event with this code."))
+    return error_page(request, 404, N_("There is no event with this code."))
 
 
 async def rule_broken(request: Request, exc: RuleError) -> Response:
-    """Handlers raise RuleError("rate_limited") from find_event."""
+    """Handlers raise RuleError("rate_limited") from find_event, and RuleError("too_many_attempts")
+    from a moderator key or admin password tried while its address or target is blocked."""
+    if exc.code == "too_many_attempts":
+        if request.url.path.startswith("/api/"):
+            return api_error(429, "too_many_attempts", "Too many wrong attempts. Wait a few minutes.")
+        return error_page(request, 429, N_("Too many wrong attempts. Please wait a few minutes and try again."))
     if request.url.path.startswith("/api/"):
         return api_error(429, "rate_limited", "Too many attempts with unknown codes. Wait a minute.")
-    return _error_page(request, 429, N_("Too many attempts with unknown codes. Please wait a minute and try again."))
+    return error_page(request, 429, N_("Too many attempts with unknown codes. Please wait a minute and try again."))
 
 
 async def store_unavailable(request: Request, exc: StoreUnavailable) -> Response:
     log.warning("Redis unavailable during %s %s: %s", request.method, request.url.path, exc)
     if request.url.path.startswith("/api/"):
         return api_error(503, "retry_later", "The data store is not reachable. Try again shortly.")
-    return _error_page(request, 503, N_("The server is briefly unavailable. Please try again in a moment."))
+    return error_page(request, 503, N_("The server is briefly unavailable. Please try again in a moment."))

@@ -154,8 +154,12 @@ class EventStore(RedisStore):
 
     @redis_errors
     async def delete_event(self, event: Event) -> None:
-        """Remove every key of an event."""
+        """Remove every key of an event: those known by name at once, then whatever else
+        carries its hash tag (keys of propositions no longer in it, per-address counters)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(*self.keys.event_keys(event.code, [p.id for p in event.propositions]))
             await pipe.execute()
+        left = [key async for key in self.redis.scan_iter(match=self.keys.event_pattern(event.code), count=1000)]
+        for start in range(0, len(left), 500):
+            await self.redis.delete(*left[start:start + 500])
         await self.redis.zrem(self.keys.events(), event.code)  # another slot on a cluster

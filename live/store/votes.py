@@ -40,8 +40,10 @@ def tally_from(fields: dict[str, str], proposition: str, round_: int) -> Tally:
                 total[choice] = int(value)
             elif index.isdigit():
                 by.setdefault(int(index), {})[choice] = int(value)
+    flagged = {field[len(f"f{round_}:"):]: int(value) for field, value in fields.items()
+               if field.startswith(f"f{round_}:") and field[len(f"f{round_}:"):] in CHOICES}
     return Tally.of(proposition, round_, phones=phones, phones_by=phones_by, hands=hands, hands_by=hands_by,
-                    version=int(fields.get("v") or 0))
+                    version=int(fields.get("v") or 0), flagged=flagged)
 
 
 def choice_of(stored_vote: str) -> str:
@@ -124,7 +126,7 @@ class VoteStore(RedisStore):
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
                         expires_at: int) -> VoteOutcome:
         keys = [self.keys.props(code), self.keys.state(code), self.keys.votes(code, proposition),
-                self.keys.counts(code, proposition), self.keys.perspectives(code)]
+                self.keys.counts(code, proposition), self.keys.perspectives(code), self.keys.flagged(code)]
         reply = await self._votes.submit(keys, [proposition, participant, choice, expires_at])
         if reply[0] != "ok":
             return VoteOutcome(error=reply[0])

@@ -12,6 +12,7 @@ export function setupCount(ctx) {
     voters: $('voters'),
     marker: $('marker'),
     handCount: $('hand-count-line'),
+    flagged: $('flagged-line'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
     beforeAfter: $('before-after'),
@@ -74,6 +75,18 @@ export function setupCount(ctx) {
       const verdict = before.test ? ' (' + S[before.test.verdict] + ')' : '';
       setText(el.beforeAfter, S.round1 + ': ' + figures(ctx.choices, S.labels, (choice) => num.pct(shares(r1.counts, ctx.choices)[choice])) +
         (total === null ? '' : ' · ' + S.shift + ' ' + (total > 0 ? '+' : '') + dec.format(total) + ' ' + S.points + verdict));
+    }
+
+    // The part of the counts from identities that look minted to vote (docs/protocol.md).
+    const flagged = tally && tally.flagged ? tally.flagged : {};
+    const anyFlagged = ctx.choices.some((choice) => (flagged[choice] || 0) > 0);
+    show(el.flagged, anyFlagged);
+    if (anyFlagged) {
+      setText(el.flagged, format(S.flagged_line, {
+        figures: figuresLine(flagged, (v) => num.n(v)),
+        without: figuresLine(ctx.choices.reduce((rest, choice) => ({
+          ...rest, [choice]: Math.max(0, (counts[choice] || 0) - (flagged[choice] || 0)) }), {}), (v) => num.n(v)),
+      }));
     }
 
     const hands = tally && tally.manual ? tally.manual : null;

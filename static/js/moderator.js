@@ -176,11 +176,15 @@ const onMessage = dispatch({
   error: (msg) => controls.showAlert(controls.errorText(msg)),
 });
 
-// One address minting many identities (see docs/security.md): say so, calmly, while it lasts.
+// A pattern the server saw (docs/protocol.md, presence): say so, calmly, while it lasts.
+// Only patterns with a text of their own are shown; a hall that merely shares one address
+// raises none.
 function renderAlerts(alerts) {
-  const burst = alerts && Number.isFinite(alerts.identity_burst) ? alerts.identity_burst : 0;
-  show(el.presenceAlert, burst > 0);
-  setText(el.presenceAlert, burst > 0 ? format(S.identity_burst, { count: num.n(burst) }) : '');
+  const shown = Object.entries(alerts || {})
+    .filter(([name, count]) => S['alert_' + name] && Number.isFinite(count) && count > 0)
+    .map(([name, count]) => format(S['alert_' + name], { count: num.n(count) }));
+  show(el.presenceAlert, shown.length > 0);
+  setText(el.presenceAlert, shown.join(' · '));
 }
 
 function onStatus(status) {

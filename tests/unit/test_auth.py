@@ -115,3 +115,12 @@ def test_origin_allowed(origin, allowed):
 def test_own_origin(scheme, host, expected):
     """Our own origin from the request's scheme and Host: ws means http, default ports dropped, junk gives ''."""
     assert own_origin(scheme, host) == expected
+
+
+def test_csrf_tokens_are_bound_to_their_session():
+    """A token minted for an anonymous visitor, or for another session, is refused for a session's action (E16)."""
+    anonymous, mine = SIGNER.csrf_token(), SIGNER.csrf_token("session-cookie-a")
+    assert SIGNER.csrf_valid(mine, "session-cookie-a")
+    assert not SIGNER.csrf_valid(anonymous, "session-cookie-a")
+    assert not SIGNER.csrf_valid(mine, "session-cookie-b")
+    assert not SIGNER.csrf_valid(mine)  # nor the other way round

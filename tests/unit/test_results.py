@@ -207,3 +207,13 @@ def test_largest_remainder_percentages_add_up_to_100():
         for a in range(n + 1):
             for d in range(n - a + 1):
                 assert sum(results.shares({"agree": a, "disagree": d, "neutral": n - a - d}).values()) == 100
+
+
+def test_the_flagged_part_of_the_counts_is_read_per_round():
+    """`f<round>:<choice>` fields are the part of the phones' counts from flagged identities (issue 13, E20)."""
+    from live.store.votes import tally_from
+
+    fields = {"1:agree": "5", "f1:agree": "3", "f2:disagree": "1", "f1:bogus": "9", "v": "7"}
+    assert tally_from(fields, "p1", 1).flagged == {"agree": 3, "disagree": 0, "neutral": 0}
+    assert tally_from(fields, "p1", 2).flagged == {"agree": 0, "disagree": 1, "neutral": 0}
+    assert tally_from(fields, "p1", 1).phones["agree"] == 5

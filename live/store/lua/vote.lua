@@ -1,4 +1,4 @@
--- One vote. KEYS: props, state, votes, counts, perspectives.
+-- One vote. KEYS: props, state, votes, counts, perspectives, flagged.
 -- ARGV: proposition, participant, choice, expires_at_ms.
 -- Checks that the proposition is current and open, stores the participant's vote (with
 -- their perspective now; lua/perspective.lua moves it while voting is open) for the
@@ -8,7 +8,8 @@
 -- Stored format (read back only by live/store/votes.py):
 --   votes:  "<round>:<participant>" -> "<choice>" or "<choice>:<perspective index>"
 --   counts: "<round>:<choice>" (every phone), "<round>:<choice>:<index>" (phones of a
---           perspective), "v" -> version.
+--           perspective), "f<round>:<choice>" (the part from flagged identities,
+--           lua/flag.lua), "v" -> version.
 -- Returns {'ok', round, version} or {error code}.
 local p, who, choice, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('HEXISTS', KEYS[1], p) == 0 then return {'unknown_proposition'} end
@@ -33,6 +34,10 @@ if prev ~= value then
   end
   redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
   if perspective then redis.call('HINCRBY', KEYS[4], r .. ':' .. value, 1) end
+  if redis.call('HEXISTS', KEYS[6], who) == 1 then  -- a flagged identity voting again
+    if prev then redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. string.match(prev, '^([^:]+)'), -1) end
+    redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. choice, 1)
+  end
   version = redis.call('HINCRBY', KEYS[4], 'v', 1)
 else
   version = redis.call('HGET', KEYS[4], 'v')
