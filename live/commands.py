@@ -37,7 +37,7 @@ class Goto(msgspec.Struct):
 
 
 class Simple(msgspec.Struct):
-    """close, reveal, hide: commands with nothing but an id."""
+    """close, reveal, hide, hand_counts: commands with nothing but an id."""
 
     id: MessageId = None
 
@@ -119,7 +119,7 @@ COMMANDS: dict[str, dict[str, type]] = {
     "projector": {"sync": Sync},
     "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
-                  "hand_count": HandCount, "countdown": Countdown},
+                  "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown},
 }
 
 _envelope = msgspec.json.Decoder(_Envelope)

@@ -113,6 +113,13 @@ class Debate:
                                                          event.expires_at)
         self.bus.note_vote(event.code, proposition, round_, version)
 
+    async def hand_counts(self, event: Event) -> list[dict]:
+        """The saved hand counts, per proposition (in order) and round; perspective None is the hall."""
+        saved = await self.stores.votes.hand_counts(event.code, [p.id for p in event.propositions])
+        return [{"proposition": proposition, "round": round_, "counts": counts,
+                 "perspective": event.perspectives[index - 1] if index and index <= len(event.perspectives) else None}
+                for proposition, round_, index, counts in saved]
+
     # --- participants -----------------------------------------------------------------
 
     async def cast_vote(self, event: Event, participant: str, proposition: str, choice: str) -> int:

@@ -241,6 +241,10 @@ async def _hand_count(c: Connection, command: commands.HandCount) -> None:
     c.outbox.reply(protocol.ack(command.id))
 
 
+async def _hand_counts(c: Connection, command: commands.Simple) -> None:
+    c.outbox.reply(protocol.ack(command.id, items=await c.debate.hand_counts(c.event)))
+
+
 async def _countdown(c: Connection, command: commands.Countdown) -> None:
     await c.debate.countdown(c.event, command.seconds, command.close)
     c.outbox.reply(protocol.ack(command.id))
@@ -262,7 +266,7 @@ def _debate_command(name: str):
 
 HANDLERS = {
     "vote": _vote, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
-    "question": _moderate_question, "hand_count": _hand_count, "countdown": _countdown,
+    "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts, "countdown": _countdown,
     "settings": _question_settings,
     **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen")},
 }

@@ -1,13 +1,15 @@
 /* live: the moderator's console: the current proposition, the list of propositions, and
    the messages from the server. Every command is sent with an id and shows as pending
    until the server acknowledges it (moderator-controls.js, with the keyboard shortcuts);
-   the live count, hand counts and the countdown are in moderator-count.js, the questions
+   the live count and the countdown are in moderator-count.js, hand counts in
+   moderator-hands.js, the questions
    in moderator-questions.js. User data only ever goes in textContent. */
 import { LiveConnection, REFUSED, config, dispatch, format, keepAwake, numbers, setText, show } from './connection.js';
 import { sequence } from './countdown.js';
 import { LONG } from './results.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
+import { setupHands } from './moderator-hands.js';
 import { setupQuestions } from './moderator-questions.js';
 
 const cfg = config();
@@ -117,6 +119,7 @@ function render() {
 
   controls.render();
   count.render();
+  hands.render();
 }
 
 // --- messages --------------------------------------------------------------------------
@@ -162,6 +165,7 @@ function onWelcome(msg) {
   }
   if (msg.event && Array.isArray(msg.event.perspectives)) perspectives = msg.event.perspectives;
   if (msg.event && Array.isArray(msg.event.choices)) choices = msg.event.choices;
+  hands.refresh();
 }
 
 const onMessage = dispatch({
@@ -232,6 +236,8 @@ const ctx = {
 const controls = setupControls(ctx);
 ctx.run = controls.run;
 ctx.showAlert = controls.showAlert;
+const hands = setupHands(ctx);
+ctx.hands = hands;
 const count = setupCount(ctx);
 const questions = setupQuestions(ctx);
 

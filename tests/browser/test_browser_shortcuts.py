@@ -98,6 +98,9 @@ async def test_every_control_then_every_shortcut_acts_on_the_debate(server, brow
     console.answer = False  # round 2 asks first: Cancel
     page = console.page
     await phone.wait_latest("questions", lambda m: m["premoderation"] is True)
+    LOG = []
+    page.on("console", lambda m: LOG.append(m.text))
+    await page.evaluate("""document.addEventListener('keydown', (e) => console.log('kd', e.key, e.target.id, document.activeElement.id, document.getElementById('cmd-status').textContent), true)""")
 
     for selector, how in CONTROLS:
         # start every control in the middle, so that both directions can move
@@ -121,7 +124,11 @@ async def test_every_control_then_every_shortcut_acts_on_the_debate(server, brow
             await page.keyboard.press(key)
             want = expected(key, before)
             if want is not None:
-                await screen.wait_for(lambda m: m["type"] == "state" and matches(m, want), start=count)
+                try:
+                    await screen.wait_for(lambda m: m["type"] == "state" and matches(m, want), start=count)
+                except TimeoutError:
+                    raise AssertionError((selector, key, before, want, [view(m) for m in screen.messages[count:]
+                                                                        if m["type"] == "state"], LOG[-5:]))
             await settled(page)
             state = screen.latest("state")
             if want is None:
