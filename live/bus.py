@@ -11,7 +11,7 @@ worker's rooms; it never touches a socket.
 | state     | the state's fields (store.state) | a transition, inside its MULTI           |
 | tally     | a model.Tally                    | after a burst of votes on one worker     |
 | questions | the questions version            | a question was asked, upvoted, moderated |
-| revoke    | -                                | the moderators of an event logged out    |
+| revoke    | keyed_only, session              | moderators logged out (one session; new key) |
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ class QuestionsNotice(Notice, tag="questions"):
 
 
 class RevokeNotice(Notice, tag="revoke"):
-    pass
+    keyed_only: bool = False  # a new moderator key: only sockets opened with the old key close
+    session: str | None = None  # one device logged out: only its sockets close
 
 
 _notice_decoder = msgspec.json.Decoder(StateNotice | TallyNotice | QuestionsNotice | RevokeNotice)
@@ -216,8 +217,8 @@ class Bus:
             return  # the audit tries again
         room.send_questions(lists)
 
-    async def revoke_moderators(self, code: str) -> None:
-        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code=code)))
+    async def revoke_moderators(self, code: str, keyed_only: bool = False, session: str | None = None) -> None:
+        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code, keyed_only, session)))
 
     # --- notices in -----------------------------------------------------------------
 
@@ -238,7 +239,7 @@ class Bus:
             self._questions_changed(notice.code, notice.version)
         elif isinstance(notice, RevokeNotice):
             # The moderators logged out: their sessions are void, so are their sockets.
-            room.close_moderators(WS_1008_POLICY_VIOLATION)
+            room.close_moderators(WS_1008_POLICY_VIOLATION, notice.keyed_only, notice.session)
 
     async def run(self) -> None:
         """Subscribe, resync every room, stream notices; on any failure start over."""
@@ -282,12 +283,16 @@ class Bus:
                     feed.close()
                 if room.reported_online > 0:
                     await self.stores.presence.report_online(code, self.worker, 0, PRESENCE_TTL_MS)
+                await self.stores.presence.report_online(code, self.worker, 0, PRESENCE_TTL_MS, moderators=True)
                 continue
-            await self.stores.presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS)
+            presence = self.stores.presence
+            await presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS)
+            await presence.report_online(code, self.worker, len(room.outboxes["moderator"]), PRESENCE_TTL_MS, True)
             room.reported_online = room.online
             if room.outboxes["moderator"]:
-                room.send_presence(protocol.presence(await self.stores.presence.count_online(code),
-                                                     await self.stores.guards.alerts(code)))
+                room.send_presence(protocol.presence(await presence.count_online(code),
+                                                     await self.stores.guards.alerts(code),
+                                                     await presence.count_online(code, moderators=True)))
             await self.resync(room)
 
     async def resync(self, room: Room) -> None:

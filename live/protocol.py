@@ -124,8 +124,11 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
     return message
 
 
-def presence(online: int, alerts: dict[str, int] | None = None) -> str:
-    return encode({"type": "presence", "online": online, "alerts": alerts or {}})
+def presence(online: int, alerts: dict[str, int] | None = None, moderators: int | None = None) -> str:
+    message = {"type": "presence", "online": online, "alerts": alerts or {}}
+    if moderators is not None:
+        message["moderators"] = moderators  # moderator devices connected (sockets), this one included
+    return encode(message)
 
 
 def _questions(lists: QuestionLists, items: list[dict], upvoted: list[str] | None = None) -> str:

@@ -129,9 +129,11 @@ class Room:
         for outbox in self.outboxes["moderator"]:
             outbox.presence(message)
 
-    def close_moderators(self, code: int) -> None:
+    def close_moderators(self, code: int, keyed_only: bool = False, session: str | None = None) -> None:
+        """Every moderator socket; only those opened with the key, or with one session."""
         for outbox in list(self.outboxes["moderator"]):
-            outbox.close(code)
+            if (not keyed_only or outbox.by_key) and (session is None or outbox.session == session):
+                outbox.close(code)
 
 
 class Rooms:

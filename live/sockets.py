@@ -112,6 +112,10 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     rooms = websocket.state.rooms
     connection = Connection(websocket.state.debate, event, Outbox(role, participant, language))
     outbox = connection.outbox
+    if role == "moderator":
+        outbox.by_key = bearer(websocket.headers.get("authorization")) is not None
+        if not outbox.by_key:
+            outbox.session = await access.session_id(event.code, websocket.cookies.get(moderator_cookie(event.code)))
     rooms.join(event, outbox)  # subscribe (join the room) before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:

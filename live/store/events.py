@@ -14,7 +14,7 @@ from .. import definition
 from ..definition import EventDefinition
 from ..keys import Keys
 from ..model import DEFAULT_MIN_GROUP, Event
-from .base import REDIS_ERRORS, RedisStore, now_ms, redis_errors
+from .base import REDIS_ERRORS, RedisStore, lua, now_ms, redis_errors
 
 CODE_TRIES = 20
 
@@ -118,7 +118,30 @@ class EventStore(RedisStore):
 
     @redis_errors
     async def revoke_sessions(self, code: str) -> int:
-        return await self.redis.hincrby(self.keys.event(code), "session_version", 1)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(self.keys.event(code), "session_version", 1)
+            pipe.delete(self.keys.moderator_sessions(code))
+            return (await pipe.execute())[0]
+
+    @redis_errors
+    async def add_session(self, code: str, session: str, expires_at: int) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.moderator_sessions(code), session)
+            pipe.pexpireat(self.keys.moderator_sessions(code), expires_at)
+            await pipe.execute()
+
+    @redis_errors
+    async def has_session(self, code: str, session: str) -> bool:
+        return bool(await self.redis.sismember(self.keys.moderator_sessions(code), session))
+
+    @redis_errors
+    async def drop_session(self, code: str, session: str) -> None:
+        await self.redis.srem(self.keys.moderator_sessions(code), session)
+
+    @redis_errors
+    async def set_moderator_key(self, code: str, key: str) -> bool:
+        """A new moderator key (the old one stops at once); False if there is no such event."""
+        return bool(await self.redis.eval(lua("rekey"), 1, self.keys.event(code), key))
 
     @redis_errors
     async def demo_code(self) -> str | None:

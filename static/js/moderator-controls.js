@@ -11,6 +11,10 @@ export function setupControls(ctx) {
     alertClose: $('alert-close'),
     cmdStatus: $('cmd-status'),
     logout: $('logout-form'),
+    logoutAll: $('logout-all-form'),
+    rotate: $('rotate-form'),
+    newKey: $('new-key'),
+    newKeyLink: $('new-key-link'),
     buttons: Object.fromEntries(Array.from(document.querySelectorAll('[data-command]'), (b) => [b.dataset.command, b])),
     screens: Array.from(document.querySelectorAll('[data-screen]')),
   };
@@ -169,6 +173,23 @@ export function setupControls(ctx) {
   el.alertClose.addEventListener('click', clearAlert);
   el.logout.addEventListener('submit', (event) => {
     if (!window.confirm(S.confirm_logout)) event.preventDefault();
+  });
+  el.logoutAll.addEventListener('submit', (event) => {
+    if (!window.confirm(S.confirm_logout_all)) event.preventDefault();
+  });
+  // A new key: old links and Bearer keys stop at once; this session (and the others) stay.
+  el.rotate.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!window.confirm(S.confirm_rotate)) return;
+    try {
+      const response = await fetch(el.rotate.action, { method: 'POST', body: new FormData(el.rotate), cache: 'no-store' });
+      if (!response.ok) throw new Error(String(response.status));
+      const body = await response.json();
+      setText(el.newKeyLink, body.moderator);
+      el.newKey.hidden = false;
+    } catch (err) {
+      showAlert(S.error_generic);
+    }
   });
 
   /* The shortcuts always mean the debate, whatever was clicked last: one handler, on the

@@ -30,6 +30,7 @@ const busy = new Set(); // command keys in flight
 const el = {
   status: $('conn-status'),
   presence: $('presence-count'),
+  moderators: $('moderators-count'),
   presenceAlert: $('presence-alert'),
   alert: $('alert'),
   alertText: $('alert-text'),
@@ -175,6 +176,7 @@ const onMessage = dispatch({
   questions: (msg) => questions.onQuestions(msg),
   presence: (msg) => {
     setText(el.presence, num.n(msg.online || 0));
+    if (Number.isFinite(msg.moderators)) setText(el.moderators, num.n(msg.moderators));
     renderAlerts(msg.alerts);
   },
   ack: null, // a late ack for a command that already timed out
