@@ -115,3 +115,13 @@ def test_origin_allowed(origin, allowed):
 def test_own_origin(scheme, host, expected):
     """Our own origin from the request's scheme and Host: ws means http, default ports dropped, junk gives ''."""
     assert own_origin(scheme, host) == expected
+
+
+def test_a_moderator_session_carries_its_own_id():
+    """A device's session names its event, version and its own id; the id cannot be edited."""
+    cookie = SIGNER.moderator_session("ABC123", 3, "device-1")
+    assert SIGNER.moderator_claim("ABC123", cookie) == (3, "device-1")
+    assert SIGNER.moderator_version("ABC123", cookie) == 3
+    assert SIGNER.moderator_claim("XYZ789", cookie) is None
+    assert SIGNER.moderator_claim("ABC123", edited(cookie)) is None
+    assert SIGNER.moderator_claim("ABC123", SIGNER.moderator_session("ABC123", 3)) == (3, None)
