@@ -8,7 +8,7 @@ worker's rooms; it never touches a socket.
 
 | notice    | payload                         | sent when                                 |
 |-----------|---------------------------------|-------------------------------------------|
-| state     | the state's fields (store.state) | a transition, inside its MULTI           |
+| state     | the state's fields (store.state) | a transition, inside its MULTI (+ the propositions after an edit) |
 | tally     | a model.Tally                    | after a burst of votes on one worker     |
 | questions | the questions version            | a question was asked, upvoted, moderated |
 | revoke    | keyed_only, session              | moderators logged out (one session; new key) |
@@ -50,6 +50,7 @@ class Notice(msgspec.Struct, tag_field="kind"):
 
 class StateNotice(Notice, tag="state"):
     state: dict[str, str]
+    propositions: list[dict] | None = None  # after an edit of the debate: the new list (definition.stored)
 
 
 class TallyNotice(Notice, tag="tally"):
@@ -121,8 +122,8 @@ class Bus:
     # --- state ----------------------------------------------------------------------
 
     @staticmethod
-    def state_notice(code: str, state) -> bytes:
-        return encode_notice(StateNotice(code=code, state=state_fields(state)))
+    def state_notice(code: str, state, propositions: list[dict] | None = None) -> bytes:
+        return encode_notice(StateNotice(code=code, state=state_fields(state), propositions=propositions))
 
     def show_state(self, code: str, state) -> None:
         """Pass a state on to this worker's room; when it moved to another proposition or
@@ -232,14 +233,15 @@ class Bus:
         if room is None:
             return
         if isinstance(notice, StateNotice):
+            if notice.propositions is not None:  # the debate was edited: the new order first
+                room.set_propositions(notice.propositions)
             self.show_state(notice.code, state_from_fields(notice.state))
         elif isinstance(notice, TallyNotice):
             room.set_tally(notice.tally)
         elif isinstance(notice, QuestionsNotice):
             self._questions_changed(notice.code, notice.version)
         elif isinstance(notice, RevokeNotice):
-            # The moderators logged out: their sessions are void, so are their sockets.
-            room.close_moderators(WS_1008_POLICY_VIOLATION, notice.keyed_only, notice.session)
+            room.close_moderators(WS_1008_POLICY_VIOLATION, notice.keyed_only, notice.session)  # logged out: void
 
     async def run(self) -> None:
         """Subscribe, resync every room, stream notices; on any failure start over."""
@@ -283,16 +285,14 @@ class Bus:
                     feed.close()
                 if room.reported_online > 0:
                     await self.stores.presence.report_online(code, self.worker, 0, PRESENCE_TTL_MS)
-                await self.stores.presence.report_online(code, self.worker, 0, PRESENCE_TTL_MS, moderators=True)
                 continue
-            presence = self.stores.presence
-            await presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS)
-            await presence.report_online(code, self.worker, len(room.outboxes["moderator"]), PRESENCE_TTL_MS, True)
+            await self.stores.presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS,
+                                                     len(room.outboxes["moderator"]))
             room.reported_online = room.online
             if room.outboxes["moderator"]:
-                room.send_presence(protocol.presence(await presence.count_online(code),
+                room.send_presence(protocol.presence(await self.stores.presence.count_online(code),
                                                      await self.stores.guards.alerts(code),
-                                                     await presence.count_online(code, moderators=True)))
+                                                     await self.stores.presence.count_online(code, moderators=True)))
             await self.resync(room)
 
     async def resync(self, room: Room) -> None:

@@ -33,6 +33,8 @@ class Report:
                                                             withhold=not raw)
             entry = {"id": proposition.id, "text": proposition.text, "counts": rounds["1"]["counts"],
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
+            if proposition.earlier:  # edited after votes came in: the texts it had before
+                entry["earlier"] = list(proposition.earlier)
             if "2" in rounds:
                 entry["shift"] = results.shift(rounds["1"], rounds["2"])
                 entry["transitions"] = results.transitions(

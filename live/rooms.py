@@ -7,7 +7,9 @@ only decides who gets which message, encoding each message once per role.
 
 from __future__ import annotations
 
-from . import protocol, results
+from dataclasses import replace
+
+from . import definition, protocol, results
 from .clock import now_ms
 from .model import DebateState, Event, Tally
 from .outbox import Outbox, Throttle
@@ -128,6 +130,13 @@ class Room:
     def send_presence(self, message: str) -> None:
         for outbox in self.outboxes["moderator"]:
             outbox.presence(message)
+
+    def set_propositions(self, stored: list[dict]) -> None:
+        """The debate was edited: the new list (definition.stored), and the consoles are told."""
+        self.event = replace(self.event, propositions=definition.proposition_ids(stored))
+        message = protocol.propositions(self.event)
+        for outbox in self.outboxes["moderator"]:
+            outbox.reply(message)
 
     def close_moderators(self, code: int, keyed_only: bool = False, session: str | None = None) -> None:
         """Every moderator socket; only those opened with the key, or with one session."""

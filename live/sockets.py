@@ -29,6 +29,7 @@ from .clock import now_ms
 from .errors import ProtocolError, RuleError, StoreUnavailable
 from .model import Event
 from .outbox import Outbox
+from .rooms import Room
 
 if TYPE_CHECKING:
     from .access import Access
@@ -62,8 +63,12 @@ class Connection:
     """One accepted socket: who it is, for which event, and where its messages go."""
 
     debate: "Debate"
-    event: Event
+    room: Room
     outbox: Outbox
+
+    @property
+    def event(self) -> Event:
+        return self.room.event  # the newest definition: the debate may be edited on the night
 
 
 async def audience_socket(websocket: WebSocket) -> None:
@@ -110,13 +115,12 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     language = i18n.pick_language(websocket.query_params.get("lang"), websocket.cookies.get("lang"), event.language)
     await websocket.accept()
     rooms = websocket.state.rooms
-    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language))
-    outbox = connection.outbox
+    outbox = Outbox(role, participant, language)
     if role == "moderator":
         outbox.by_key = bearer(websocket.headers.get("authorization")) is not None
         if not outbox.by_key:
             outbox.session = await access.session_id(event.code, websocket.cookies.get(moderator_cookie(event.code)))
-    rooms.join(event, outbox)  # subscribe (join the room) before the snapshot
+    connection = Connection(websocket.state.debate, rooms.join(event, outbox), outbox)  # join before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
         outbox.reply(protocol.welcome(event, role, token))
@@ -249,6 +253,15 @@ async def _hand_counts(c: Connection, command: commands.Simple) -> None:
     c.outbox.reply(protocol.ack(command.id, items=await c.debate.hand_counts(c.event)))
 
 
+async def _edit_propositions(c: Connection, command) -> None:
+    """add_proposition, edit_proposition, move_proposition, remove_proposition."""
+    action = type(command).__name__.removesuffix("Proposition").lower()
+    added = await c.debate.edit_propositions(c.event, action, getattr(command, "proposition", None),
+                                             getattr(command, "text", None), getattr(command, "after", None),
+                                             getattr(command, "index", None))
+    c.outbox.reply(protocol.ack(command.id, **({"proposition": added} if added else {})))
+
+
 async def _countdown(c: Connection, command: commands.Countdown) -> None:
     await c.debate.countdown(c.event, command.seconds, command.close)
     c.outbox.reply(protocol.ack(command.id))
@@ -270,7 +283,10 @@ def _debate_command(name: str):
 
 HANDLERS = {
     "vote": _vote, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
-    "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts, "countdown": _countdown,
+    "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts,
+    **dict.fromkeys(("add_proposition", "edit_proposition", "move_proposition", "remove_proposition"),
+                    _edit_propositions),
+    "countdown": _countdown,
     "settings": _question_settings,
     **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen")},
 }

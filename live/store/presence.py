@@ -15,11 +15,11 @@ class PresenceStore(RedisStore):
         self._online_script = redis.register_script(lua("online"))
 
     @redis_errors
-    async def report_online(self, code: str, worker: str, count: int, ttl_ms: int, moderators: bool = False) -> None:
-        key = self.keys.moderators_online(code) if moderators else self.keys.online(code)
+    async def report_online(self, code: str, worker: str, count: int, ttl_ms: int, moderators: int = 0) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(key, worker, f"{count}:{now_ms() + ttl_ms}")
-            pipe.pexpire(key, ttl_ms * 4)
+            for key, value in ((self.keys.online(code), count), (self.keys.moderators_online(code), moderators)):
+                pipe.hset(key, worker, f"{value}:{now_ms() + ttl_ms}")
+                pipe.pexpire(key, ttl_ms * 4)
             await pipe.execute()
 
     @redis_errors
