@@ -10,6 +10,7 @@ import { LONG } from './results.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
 import { setupHands } from './moderator-hands.js';
+import { setupEdit } from './moderator-edit.js';
 import { setupQuestions } from './moderator-questions.js';
 
 const cfg = config();
@@ -78,6 +79,7 @@ function renderList() {
       if (p.id !== currentId()) controls.goTo(p.id, button);
     });
     li.append(button);
+    edit.decorate(li, p);
     return li;
   });
   el.list.replaceChildren(...items);
@@ -173,6 +175,13 @@ const onMessage = dispatch({
   welcome: onWelcome,
   state: onState,
   tally: onTally,
+  propositions: (msg) => {
+    // the debate was edited (here or on another console): the new list and order
+    if (!Array.isArray(msg.propositions)) return;
+    propositions = sortByIndex(msg.propositions);
+    renderList();
+    render();
+  },
   questions: (msg) => questions.onQuestions(msg),
   presence: (msg) => {
     setText(el.presence, num.n(msg.online || 0));
@@ -238,6 +247,7 @@ const ctx = {
 const controls = setupControls(ctx);
 ctx.run = controls.run;
 ctx.showAlert = controls.showAlert;
+const edit = setupEdit(ctx);
 const hands = setupHands(ctx);
 ctx.hands = hands;
 const count = setupCount(ctx);

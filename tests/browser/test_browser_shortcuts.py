@@ -32,7 +32,10 @@ CONTROLS = [
     ("#q-sort", "focus"), ("#q-from", "focus"), ("#q-to", "focus"),
     ("#hand-agree", "type"), ("#hand-group", "focus"), ("#hand-submit", "focus"),
     ("#prop-list .prop-item >> nth=0", "click"), ("#waiting-badge", "click"),
-    (".mod-links a >> nth=0", "focus"), ("#logout-form button", "focus"),
+    (".mod-links a >> nth=0", "focus"), ("#logout-form button", "focus"), ("#logout-all-form button", "focus"),
+    ("#rotate-form button", "focus"), ("#add-text", "type"), ("#add-after", "click"), ("#add-submit", "focus"),
+    ("#prop-list [data-tool=up] >> nth=1", "focus"), ("#prop-list [data-tool=edit] >> nth=0", "focus"),
+    ("#prop-list [data-tool=remove] >> nth=0", "focus"),
 ]
 
 
