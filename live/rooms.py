@@ -23,7 +23,7 @@ class Room:
     """One event's sockets on this worker, with the newest state and tally seen."""
 
     def __init__(self, event: Event):
-        self.event = event  # the definition (immutable), for what each role may see
+        self.event = event  # the definition, for what each role may see (replaced when the debate is edited)
         self.code = event.code
         self.outboxes: dict[str, set[Outbox]] = {role: set() for role in protocol.ROLES}
         self.state: DebateState | None = None  # a cache of Redis, by seq
@@ -159,7 +159,8 @@ class Rooms:
         room = self.rooms.get(event.code)
         if room is None:
             room = self.rooms[event.code] = Room(event)
-        room.event = event
+        # else keep the room's event: an edit of the debate may have reached it after this
+        # socket loaded its copy (edits arrive with the state notice, see Room.set_propositions)
         room.outboxes[outbox.role].add(outbox)
         if outbox.role == "audience":
             room.online += 1

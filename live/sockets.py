@@ -123,7 +123,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     connection = Connection(websocket.state.debate, rooms.join(event, outbox), outbox)  # join before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
-        outbox.reply(protocol.welcome(event, role, token))
+        outbox.reply(protocol.welcome(connection.event, role, token))
         await _send_snapshot(connection)
         await _receive(websocket, connection, settings.max_message_bytes)
         if outbox.closing:

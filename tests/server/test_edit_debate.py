@@ -11,7 +11,7 @@ import random
 import httpx
 
 from ..support.clients import Moderator, Phone, Screen, create_event
-from ..support.servers import ADMIN_PASSWORD
+from ..support.servers import ADMIN_PASSWORD, Server, make_settings
 
 
 def order(message: dict) -> list[str]:
@@ -85,3 +85,30 @@ async def test_edits_from_two_consoles_while_200_phones_vote(server):
     assert export["propositions"] == [p["text"] for p in report["propositions"]]  # the definition follows
     for client in (laptop, remote, screen, *phones):
         await client.close()
+
+
+async def test_an_edit_on_one_server_reaches_the_other(redis_url):
+    """An edit on server A reaches a console and a phone on server B at once, and B takes
+    votes and commands on an added proposition (its rooms took the new list)."""
+    settings = make_settings(redis_url)
+    a, b = await Server(settings).start(), await Server(settings).start()
+    try:
+        event = await create_event(a.url)
+        code, key = event["code"], event["moderator_key"]
+        on_a = await Moderator(a.ws_url, code, key).connect()
+        on_b = await Moderator(b.ws_url, code, key).connect()
+        phone_b = await Phone(b.ws_url, code).connect()
+        await on_a.command("goto", proposition="p1")
+        added = (await on_a.command("add_proposition", text="Nieuw", after="p1"))["proposition"]
+        listed = await on_b.wait_latest("propositions", lambda m: order(m) == ["p1", added, "p2"])
+        assert listed["propositions"][1]["text"] == "Nieuw"
+        await phone_b.wait_latest("state", lambda m: m["total"] == 3)
+        await on_b.command("goto", proposition=added)
+        await on_b.command("open")
+        assert (await phone_b.vote(added, "agree"))["type"] == "ack"
+        await on_a.wait_latest("tally", lambda m: m["proposition"] == added and m["voters"] == 1)
+        for client in (on_a, on_b, phone_b):
+            await client.close()
+    finally:
+        await a.stop()
+        await b.stop()
