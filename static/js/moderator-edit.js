@@ -1,5 +1,6 @@
 /* live: editing the debate from the console: add a proposition (at the end or after the
-   current one), fix its text in place, move it up or down, remove one without votes.
+   current one), fix its text in place, move it up or down (buttons or drag), remove one
+   without votes.
    Each is one command (add_proposition, edit_proposition, move_proposition,
    remove_proposition); the new list comes back to every console as `propositions`. */
 import { setText } from './connection.js';
@@ -49,6 +50,23 @@ export function setupEdit(ctx) {
     });
     bar.append(up, down, edit, remove);
     li.append(bar);
+    // by drag as well: drop a proposition on another to take its place
+    li.draggable = true;
+    li.dataset.id = p.id;
+    li.addEventListener('dragstart', (event) => {
+      event.dataTransfer.setData('application/x-live-proposition', p.id);
+      event.dataTransfer.effectAllowed = 'move';
+      li.classList.add('is-dragged');
+    });
+    li.addEventListener('dragend', () => li.classList.remove('is-dragged'));
+    li.addEventListener('dragover', (event) => {
+      if (event.dataTransfer.types.includes('application/x-live-proposition')) event.preventDefault();
+    });
+    li.addEventListener('drop', (event) => {
+      const id = event.dataTransfer.getData('application/x-live-proposition');
+      event.preventDefault();
+      if (id && id !== p.id) ctx.run('edit', { type: 'move_proposition', proposition: id, index: at }, null);
+    });
   }
 
   function editInPlace(li, p) {

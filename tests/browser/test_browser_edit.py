@@ -24,6 +24,7 @@ async def test_a_moderator_edits_the_debate_and_everyone_follows(server, browser
     other = remote.page.locator("#prop-list .prop-item-text")
 
     await page.keyboard.press("ArrowRight")
+    await expect(page.locator("#cur-text")).to_have_text("Een")
     await page.keyboard.press("Space")
     await screen.wait_latest("state", lambda m: m["proposition"] and m["phase"] == "open")
     assert (await phone.vote("p1", "agree"))["type"] == "ack"
@@ -57,6 +58,12 @@ async def test_a_moderator_edits_the_debate_and_everyone_follows(server, browser
     await expect(page.locator("#cur-label")).to_have_text("Stelling 2 van 4")
     state = await phone.wait_latest("state", lambda m: m["proposition"]["index"] == 1)
     assert state["total"] == 4
+
+    # and by drag: "Twee" dropped on the first place
+    await page.locator("#prop-list li").nth(3).drag_to(page.locator("#prop-list li").nth(0))
+    await expect(other).to_have_text(["Twee", "Uit het panel", "Een, verbeterd", "Drie"])
+    await page.locator("#prop-list li").nth(0).drag_to(page.locator("#prop-list li").nth(3))
+    await expect(items).to_have_text(["Uit het panel", "Een, verbeterd", "Drie", "Twee"])
 
     # remove one without votes (after confirming); one with votes is refused
     await page.locator("#prop-list li").nth(3).get_by_role("button", name="Verwijderen").click()
