@@ -46,8 +46,7 @@ export function setupHands(ctx) {
     el.submit.setAttribute('aria-disabled', String(!aim));
     el.cancel.hidden = !correcting;
     // a show of hands changed somewhere (this console or another): list them again
-    const manual = ctx.tally && ctx.tally.manual ? JSON.stringify(ctx.tally.manual) : '';
-    const key = (ctx.currentId() || '') + '|' + manual;
+    const key = ctx.tally && ctx.tally.manual ? ctx.currentId() + JSON.stringify(ctx.tally.manual) : '';
     if (key !== manualKey) {
       manualKey = key;
       refresh();

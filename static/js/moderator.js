@@ -219,6 +219,14 @@ function onLost(failures) {
 // keep the laptop awake during the debate where the browser allows it
 keepAwake();
 
+// the sticky control column sits under the sticky header, whatever its height (it wraps)
+const header = document.querySelector('.site-header');
+if (header && window.ResizeObserver) {
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty('--mod-header-height', header.offsetHeight + 'px');
+  }).observe(header);
+}
+
 const ctx = {
   cfg, S, num, busy, render, currentId, proposition: currentProposition,
   get conn() {
