@@ -39,7 +39,7 @@ class OneCallPerVote:
 
 
 def make_store(redis_url: str, batched: bool) -> VoteStore:
-    # live's pool (live.app.redis_clients), except that a vote may wait a minute for a
+    # live's pool (live.store.connect.standalone_clients), except that a vote may wait a minute for a
     # connection: one call per vote queues thousands of votes on 64 connections in a flood.
     pool = BlockingConnectionPool.from_url(redis_url, max_connections=64, timeout=60, decode_responses=True,
                                            socket_timeout=5)

@@ -28,9 +28,9 @@ from playwright.async_api import async_playwright
 
 from live.definition import demo
 
-DEMO = demo()
-
 from .servers import ADMIN_PASSWORD, LiveServer
+
+DEMO = demo()
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -122,6 +122,10 @@ class Access:
             await self.stores.events.drop_session(code, session)
             await self.bus.revoke_moderators(code, session=session)
 
+    async def control_allowed(self, code: str, per_second: int) -> bool:
+        """The control API's rate limit: at most `per_second` actions a second per event."""
+        return await self.stores.guards.hit(self.stores.keys.limit("control", code), 1000) <= per_second
+
     async def log_out_moderators(self, code: str) -> None:
         """Void every moderator session of the event and close their open sockets."""
         await self.stores.events.revoke_sessions(code)

@@ -11,14 +11,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, pages, signin, sockets, web
+from . import api, control, pages, signin, sockets, web
 from .access import Access
 from .bus import Bus
 from .debate import Debate
@@ -29,22 +28,26 @@ from .rooms import Rooms
 from .security import SecurityMiddleware
 from .settings import Settings
 from .store import Stores
+from .store.connect import open_clients
 
 log = logging.getLogger(__name__)
 GC_THRESHOLDS = (50_000, 10, 1_000)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def redis_clients(url: str) -> tuple[Redis, Redis]:
-    """One pooled client for commands, one for the pub/sub subscription.
+def follow_rooms(rooms: Rooms, bus: Bus, stores: Stores) -> None:
+    """On a cluster, each worker follows the channel of each event it has sockets for:
+    subscribed when the event's first socket joins (then the room is resynced, so nothing
+    published meanwhile is missed), unsubscribed when its room goes. Standalone: a no-op."""
+    async def follow(code: str, here: bool) -> None:
+        try:
+            if await stores.notices.follow(code, here) and (room := rooms.get(code)) is not None:
+                await bus.resync(room)
+        except StoreUnavailable:
+            pass  # the subscription starts over and the audit resyncs
 
-    The pool is blocking and bounded: a burst waits for a connection instead of failing
-    with MaxConnectionsError (redis-py's default pool raises past 100).
-    """
-    pool = BlockingConnectionPool.from_url(url, max_connections=64, timeout=5, decode_responses=True,
-                                           socket_timeout=5, socket_connect_timeout=3, retry_on_timeout=False)
-    subscriber = Redis.from_url(url, decode_responses=True, socket_connect_timeout=3, health_check_interval=10)
-    return Redis.from_pool(pool), subscriber
+    if stores.notices.sharded:
+        rooms.on_change = lambda code, here: bus.spawn(follow(code, here))
 
 
 @dataclass(frozen=True)
@@ -66,17 +69,19 @@ class Services:
 @contextlib.asynccontextmanager
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """Every collaborator, wired once; the Redis clients are closed on the way out."""
-    redis, subscriber = redis_clients(settings.redis_url)
+    clients = await open_clients(settings.redis_url, settings.redis_cluster)
     try:
-        stores = Stores.open(redis, subscriber, Keys(settings.key_prefix), settings.retention_days)
+        stores = Stores.open(clients.redis, clients.subscriber, Keys(settings.key_prefix), settings.retention_days,
+                             sharded=clients.cluster, node_client=clients.node_client,
+                             wait=(settings.redis_wait_replicas, settings.redis_wait_ms))
         rooms = Rooms()
         bus = Bus(stores, rooms)
+        follow_rooms(rooms, bus, stores)
         debate = Debate(stores, bus)
         bus.on_deadline = debate.close_if_expired
         yield Services(settings, stores, rooms, bus, Access(stores, bus, settings), debate, Report(stores))
     finally:
-        await subscriber.aclose()
-        await redis.aclose()
+        await clients.aclose()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -111,7 +116,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/e/{code}", pages.audience),
         Route("/projector/{code}", pages.projector),
         Route("/screen/{code}", pages.projector),  # the address printed before 0.2
+        Route("/overlay/{code}", pages.overlay),
+        Route("/overlay/{code}/{variant:str}", pages.overlay),
         Route("/qr/{code}.svg", pages.qr_code),
+        Route("/qr/{code}/wifi.svg", pages.wifi_qr_code),
         Route("/theme/{code}.css", pages.theme),
         Route("/logo/{code}", pages.logo),
         Route("/moderate/{code}", pages.moderator),
@@ -127,6 +135,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events/{code}/questions.csv", api.questions_csv),
         Route("/api/events/{code}/export", api.export),
         Route("/api/events/{code}/definition", api.event_definition),
+        Route("/api/events/{code}/control", control.control, methods=["POST"]),
         Route("/moderate/{code}/definition.json", api.event_definition),
         Route("/results/{code}", pages.results_report),
         Route("/events", pages.events_page),

@@ -84,6 +84,35 @@ class Debate:
         now = now_ms()
         return await self._transition(event, lambda state: countdown(state, seconds, close, now))
 
+    async def control(self, event: Event, action: str) -> DebateState:
+        """A control-desk action (control.py): the console's commands by name, plus
+        next / previous proposition and pinning the next question of the wall. Returns
+        the state after it (unchanged when the action changed nothing)."""
+        def change(state: DebateState) -> DebateState | None:
+            if action in ("next", "previous"):
+                at = event.proposition(state.current).index if state.current else -1
+                target = at + (1 if action == "next" else -1)
+                if not 0 <= target < len(event.propositions):
+                    return None
+                return apply(event, state, "goto", event.propositions[target].id)
+            if action in ("wall", "proposition"):
+                return apply(event, state, "screen", "questions" if action == "wall" else "proposition")
+            return apply(event, state, action, round_=state.status(state.current).round)
+        if action == "pin_next":
+            await self.pin_next_question(event)
+            return await self.stores.state.load_state(event.code)
+        return await self._transition(event, change) or await self.stores.state.load_state(event.code)
+
+    async def pin_next_question(self, event: Event) -> None:
+        """Pin the question after the pinned one in the wall's order (the first if none is)."""
+        lists = await self.stores.questions.lists(event.code, moderator=False)
+        wall = questions.wall_order(lists.listed, lists.wall)
+        if not wall:
+            raise RuleError("unknown_question")
+        pinned = next((i for i, q in enumerate(wall) if q.pinned), None)
+        following = wall[0] if pinned is None else wall[(pinned + 1) % len(wall)]
+        await self.moderate_question(event, following.id, "pin")
+
     async def close_if_expired(self, code: str) -> None:
         """Called by any worker when a countdown runs out; only the first one changes anything."""
         event = await self.event(code)

@@ -27,9 +27,11 @@ MAX_PROPOSITIONS = 100
 MAX_PERSPECTIVES = 10
 MAX_PERSPECTIVE = 40
 MAX_LOGO_BYTES = 256 * 1024
+MAX_WIFI = 63  # the longest WPA passphrase; network names are at most 32 bytes
 ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 DEMO_FILE = Path(__file__).with_name("demo.json")
+OPTIONAL = ("accent", "logo", "wifi_name", "wifi_password")  # left out of an export when not set
 
 
 class EventDefinition(msgspec.Struct):
@@ -44,6 +46,8 @@ class EventDefinition(msgspec.Struct):
     min_group: int = DEFAULT_MIN_GROUP
     accent: str | None = None  # "#rrggbb"
     logo: str | None = None  # a data: URL of a PNG, JPEG or WebP image
+    wifi_name: str | None = None  # the venue's Wi-Fi network, shown on the "how to join" slide
+    wifi_password: str | None = None
 
 
 _decoder = msgspec.json.Decoder(EventDefinition)
@@ -55,9 +59,9 @@ def decode(body: bytes) -> EventDefinition:
 
 
 def encode(definition: EventDefinition) -> dict:
-    """The definition as JSON-ready data; absent accent and logo are left out."""
+    """The definition as JSON-ready data; the optional fields are left out when not set."""
     data = msgspec.structs.asdict(definition)
-    return {key: value for key, value in data.items() if not (key in ("accent", "logo") and value is None)}
+    return {key: value for key, value in data.items() if not (key in OPTIONAL and value is None)}
 
 
 def demo() -> EventDefinition:
@@ -153,7 +157,15 @@ def validate(definition: EventDefinition) -> EventDefinition:
         raise ValidationError("too_long", "propositions")
     if definition.language not in LANGUAGES:
         raise ValidationError("unknown_language", "language")
-    return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names,
+    wifi = {}
+    for field in ("wifi_name", "wifi_password"):
+        value = clean_text(getattr(definition, field) or "") or None
+        if value is not None and len(value) > MAX_WIFI:
+            raise ValidationError("too_long", field)
+        wifi[field] = value
+    if wifi["wifi_password"] and not wifi["wifi_name"]:
+        raise ValidationError("empty", "wifi_name")
+    return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
                                    allow_neutral=bool(definition.allow_neutral),
                                    accent=definition.accent.lower() if definition.accent else None)
 
@@ -218,4 +230,5 @@ def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_lo
     return Event(code=code, title=definition.title, language=definition.language,
                  allow_neutral=definition.allow_neutral, propositions=proposition_ids(definition.propositions),
                  perspectives=tuple(definition.perspectives), min_group=definition.min_group,
-                 accent=definition.accent, has_logo=has_logo, expires_at=expires_at)
+                 accent=definition.accent, has_logo=has_logo, expires_at=expires_at,
+                 wifi_name=definition.wifi_name, wifi_password=definition.wifi_password)

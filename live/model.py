@@ -15,7 +15,7 @@ from .errors import RuleError
 
 CHOICES = ("agree", "disagree", "neutral")
 LANGUAGES = ("nl", "en")
-SCREENS = ("proposition", "questions")  # what the projector shows
+SCREENS = ("proposition", "questions", "join")  # what the projector shows ("join": the venue slide)
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
 
@@ -52,6 +52,8 @@ class Event:
     accent: str | None = None  # "#rrggbb", the organiser's colour for buttons and bars
     has_logo: bool = False
     expires_at: int = 0  # epoch ms; every key of the event expires then (keys.py)
+    wifi_name: str | None = None  # the venue's Wi-Fi, for the "how to join" slide
+    wifi_password: str | None = None
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""
@@ -87,7 +89,7 @@ class DebateState:
     seq: int = 0
     current: str | None = None
     statuses: dict[str, Status] = field(default_factory=dict)
-    screen: str = "proposition"  # what the projector shows: "proposition" or "questions"
+    screen: str = "proposition"  # what the projector shows: one of SCREENS
     deadline: int | None = None  # countdown end (epoch ms) on the current proposition
     auto_close: bool = False  # close voting when the countdown runs out
 

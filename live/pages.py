@@ -9,7 +9,9 @@ import io
 from datetime import datetime, timezone
 
 import segno
+import segno.helpers
 from babel.dates import format_datetime
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
@@ -39,6 +41,7 @@ from .web import (
 )
 
 PARTICIPANT_COOKIE_SECONDS = 30 * 86400
+OVERLAYS = ("full", "lower-third", "join")
 
 
 def _no_store(response: Response) -> Response:
@@ -83,7 +86,20 @@ async def projector(request: Request) -> Response:
     return render(request, "projector.html", {
         "event": event, "ws_path": f"/ws/{event.code}/projector",
         "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1],
-        "qr_path": f"/qr/{event.code}.svg",
+        "qr_path": f"/qr/{event.code}.svg", "wifi_qr_path": f"/qr/{event.code}/wifi.svg",
+    }, event=event)
+
+
+async def overlay(request: Request) -> Response:
+    """A livestream overlay (OBS / vMix browser source): full, lower-third or join."""
+    variant = request.path_params.get("variant", "full")
+    if variant not in OVERLAYS:
+        raise HTTPException(404)
+    event = await event_or_404(request)
+    base = base_url(request)
+    return render(request, "overlay.html", {
+        "event": event, "variant": variant, "ws_path": f"/ws/{event.code}/projector",
+        "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1], "qr_path": f"/qr/{event.code}.svg",
     }, event=event)
 
 
@@ -93,6 +109,17 @@ async def qr_code(request: Request) -> Response:
     segno.make(f"{base_url(request)}/e/{event.code}", error="m").save(
         buffer, kind="svg", scale=10, border=2, dark="#000", light="#fff", xmldecl=False)
     return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+async def wifi_qr_code(request: Request) -> Response:
+    """The venue's Wi-Fi as a QR code in the standard WIFI: format (phones join by scanning)."""
+    event = await event_or_404(request)
+    if not event.wifi_name:
+        return Response(status_code=404)
+    buffer = io.BytesIO()
+    segno.helpers.make_wifi(event.wifi_name, event.wifi_password, "WPA" if event.wifi_password else "nopass").save(
+        buffer, kind="svg", scale=10, border=2, dark="#000", light="#fff", xmldecl=False)
+    return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
 
 
 async def theme(request: Request) -> Response:
@@ -209,7 +236,8 @@ async def new_event_form(request: Request) -> Response:
               "premoderation": form.get("premoderation") == "1",
               "perspectives": str(form.get("perspectives", ""))[:2000],
               "min_group": str(form.get("min_group", DEFAULT_MIN_GROUP))[:10],
-              "accent": str(form.get("accent", "")).strip()[:7]}
+              "accent": str(form.get("accent", "")).strip()[:7],
+              "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200]}
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -222,7 +250,8 @@ async def new_event_form(request: Request) -> Response:
             title=values["title"], propositions=values["propositions"].splitlines(),
             allow_neutral=values["allow_neutral"], language=values["language"],
             premoderation=values["premoderation"], perspectives=values["perspectives"].splitlines(),
-            min_group=int(values["min_group"]), accent=values["accent"] or None)
+            min_group=int(values["min_group"]), accent=values["accent"] or None,
+            wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None)
         try:
             event, moderator_key = await request.state.debate.create_event(given, logo or None)
         except ValidationError as error:

@@ -50,11 +50,14 @@ def encode(message: dict) -> str:
     return orjson.dumps(message).decode()
 
 
-def error(code: str, language: str, message_id: object = None) -> str:
+def error_text(code: str, language: str) -> str:
+    """The human text of an error code, in the user's language."""
     text = translations(language).gettext(ERROR_TEXT.get(code, ERROR_TEXT["bad_message"]))
-    if code in ERROR_LIMITS:
-        text = text % {"max": ERROR_LIMITS[code]}
-    return encode({"type": "error", "id": message_id, "code": code, "message": text})
+    return text % {"max": ERROR_LIMITS[code]} if code in ERROR_LIMITS else text
+
+
+def error(code: str, language: str, message_id: object = None) -> str:
+    return encode({"type": "error", "id": message_id, "code": code, "message": error_text(code, language)})
 
 
 def ack(message_id: object, **fields) -> str:

@@ -7,6 +7,7 @@ only decides who gets which message, encoding each message once per role.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from . import definition, protocol, results
@@ -151,6 +152,9 @@ class Rooms:
     def __init__(self):
         self.rooms: dict[str, Room] = {}
         self.healthy = True  # whether this worker can reach Redis, as clients were last told
+        # Told (code, True) when a room opens and (code, False) when it is removed: on a
+        # cluster the worker follows the channel of each event it has sockets for (app.py).
+        self.on_change: Callable[[str, bool], None] | None = None
 
     def get(self, code: str) -> Room | None:
         return self.rooms.get(code)
@@ -159,6 +163,8 @@ class Rooms:
         room = self.rooms.get(event.code)
         if room is None:
             room = self.rooms[event.code] = Room(event)
+            if self.on_change is not None:
+                self.on_change(event.code, True)
         # else keep the room's event: an edit of the debate may have reached it after this
         # socket loaded its copy (edits arrive with the state notice, see Room.set_propositions)
         room.outboxes[outbox.role].add(outbox)
@@ -178,6 +184,8 @@ class Rooms:
         room = self.rooms.pop(code, None)
         if room is not None:
             room.close()
+            if self.on_change is not None:
+                self.on_change(code, False)
 
     def set_health(self, healthy: bool) -> None:
         """Tell every socket when this worker loses or regains Redis: screens and phones then

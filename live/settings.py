@@ -14,6 +14,11 @@ def _split(value: str) -> tuple[str, ...]:
 class Settings:
     # Where Redis lives. Empty: the run command starts an embedded Redis in data_dir.
     redis_url: str = ""
+    # auto: ask the server whether it is a node of a Redis Cluster; 1: a cluster; 0: standalone.
+    redis_cluster: str = "auto"
+    # A vote is acknowledged once this many replicas have it (WAIT), waiting at most redis_wait_ms.
+    redis_wait_replicas: int = 0
+    redis_wait_ms: int = 100
     data_dir: str = "data"
     key_prefix: str = "live"
     # Signs participant tokens and moderator sessions. Empty: generated once and kept in
@@ -38,6 +43,9 @@ class Settings:
         env = os.environ if environ is None else environ
         return cls(
             redis_url=env.get("REDIS_URL", ""),
+            redis_cluster=env.get("LIVE_REDIS_CLUSTER", "auto").lower(),
+            redis_wait_replicas=int(env.get("LIVE_REDIS_WAIT_REPLICAS", "0")),
+            redis_wait_ms=int(env.get("LIVE_REDIS_WAIT_MS", "100")),
             data_dir=env.get("LIVE_DATA_DIR", "data"),
             key_prefix=env.get("LIVE_KEY_PREFIX", "live"),
             secret_key=env.get("LIVE_SECRET_KEY", ""),

@@ -11,6 +11,8 @@ in one place (base.redis_errors). Returns model objects.
 | guards.py    | hit counters, alerts, the organiser's session version           |
 | presence.py  | connected phones per worker                                     |
 | notices.py   | publishing notices and this worker's subscription               |
+| sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
+| connect.py   | the clients: standalone or Redis Cluster, told apart on connect |
 """
 
 from __future__ import annotations
@@ -46,9 +48,13 @@ class Stores:
         return self.events.keys
 
     @classmethod
-    def open(cls, redis: Redis, subscriber: Redis, keys: Keys, retention_days: int = 90) -> "Stores":
-        """Every store on one pooled client; the subscription on its own client."""
-        return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys),
-                   votes=VoteStore(redis, keys), questions=QuestionStore(redis, keys),
+    def open(cls, redis: Redis, subscriber: Redis, keys: Keys, retention_days: int = 90, sharded: bool = False,
+             node_client=None, wait: tuple[int, int] = (0, 0)) -> "Stores":
+        """Every store on one pooled client; the subscription on its own client (on a
+        cluster, `sharded`: clients of single nodes made by `node_client`). `wait`:
+        (replicas, ms) a vote waits for before it is acknowledged (WAIT)."""
+        notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
+        return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys, notices),
+                   votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
-                   notices=NoticeStore(redis, subscriber, keys))
+                   notices=notices)

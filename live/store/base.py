@@ -6,13 +6,14 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from ..clock import now_ms  # noqa: F401  (the stores' clock)
 from ..errors import StoreUnavailable
 
 LUA = Path(__file__).with_name("lua")
-REDIS_ERRORS = (RedisError, OSError)
+# (a cluster client's "no reachable node" and "slot not covered" are not RedisErrors)
+REDIS_ERRORS = (RedisError, RedisClusterException, OSError)
 
 
 def redis_errors(method):

@@ -32,6 +32,8 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "perspectives": orjson.dumps(list(event.perspectives)).decode(),
         "min_group": str(event.min_group),
         "accent": event.accent or "",
+        "wifi_name": event.wifi_name or "",
+        "wifi_password": event.wifi_password or "",
         "logo": "1" if event.has_logo else "",
         "moderator_key": moderator_key,
         "session_version": "1",
@@ -54,6 +56,8 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
         accent=raw.get("accent") or None,
         has_logo=raw.get("logo") == "1",
         expires_at=int(raw.get("expires_at") or 0),
+        wifi_name=raw.get("wifi_name") or None,
+        wifi_password=raw.get("wifi_password") or None,
     )
 
 
@@ -95,8 +99,9 @@ class EventStore(RedisStore):
                 for key in (self.keys.event(code), self.keys.props(code), self.keys.state(code),
                             self.keys.logo(code)):
                     pipe.pexpireat(key, event.expires_at)
-                pipe.zadd(self.keys.events(), {code: created})
                 await pipe.execute()
+            # The listing is another slot on a cluster: listed once the event is whole.
+            await self.redis.zadd(self.keys.events(), {code: created})
             return event, moderator_key
         raise RuntimeError(f"no free event code after {CODE_TRIES} tries")
 
@@ -220,5 +225,5 @@ class EventStore(RedisStore):
         """Remove every key of an event."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(*self.keys.event_keys(event.code, [p.id for p in event.propositions]))
-            pipe.zrem(self.keys.events(), event.code)
             await pipe.execute()
+        await self.redis.zrem(self.keys.events(), event.code)  # another slot on a cluster

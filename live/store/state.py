@@ -45,6 +45,10 @@ def state_fields(state: DebateState) -> dict[str, str]:
 
 
 class StateStore(RedisStore):
+    def __init__(self, redis, keys, notices=None):
+        super().__init__(redis, keys)
+        self.notices = notices  # how a notice is published (PUBLISH, or SPUBLISH on a cluster)
+
     @redis_errors
     async def load_state(self, code: str) -> DebateState:
         return state_from_fields(await self.redis.hgetall(self.keys.state(code)))
@@ -68,7 +72,10 @@ class StateStore(RedisStore):
                         return None
                     pipe.multi()
                     pipe.hset(key, mapping=state_fields(new_state))
-                    pipe.publish(self.keys.channel(code), notice(new_state))
+                    if self.notices is not None:
+                        self.notices.publish_in(pipe, code, notice(new_state))
+                    else:
+                        pipe.publish(self.keys.channel(code), notice(new_state))
                     await pipe.execute()
                     return new_state
                 except WatchError:

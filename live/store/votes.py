@@ -56,10 +56,13 @@ class VoteBatcher:
     what dominates the cost of a vote (see docs/performance.md).
     """
 
-    def __init__(self, redis: Redis, script):
+    def __init__(self, redis: Redis, script, wait: tuple[int, int] = (0, 0)):
         self._redis = redis
         self._script = script
         self._pending: list[tuple[list[str], list, asyncio.Future]] = []
+        # (replicas, ms): after the batch, WAIT on each connection that wrote it; a vote is
+        # acknowledged only once that many replicas have it (else retry_later, and resent).
+        self._wait = (wait[0], max(1, wait[1]))  # (WAIT n 0 would wait for ever)
 
     def submit(self, keys: list[str], args: list) -> asyncio.Future:
         loop = asyncio.get_running_loop()
@@ -76,8 +79,20 @@ class VoteBatcher:
     async def _execute(self, batch) -> list:
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys, args, _ in batch:
-                pipe.evalsha(self._script.sha, len(keys), *keys, *args)
-            return await pipe.execute(raise_on_error=False)
+                # (execute_command: a cluster pipeline refuses pipe.evalsha, not EVALSHA itself)
+                pipe.execute_command("EVALSHA", self._script.sha, len(keys), *keys, *args)
+            waits = self._wait_targets(batch) if self._wait[0] else []
+            for target in waits:  # on a cluster, one per master that the batch wrote to
+                pipe.execute_command("WAIT", *self._wait, **target)
+            results = await pipe.execute(raise_on_error=False)
+        replicated = all(isinstance(r, int) and r >= self._wait[0] for r in results[len(batch):])
+        return results[:len(batch)] if replicated else [StoreUnavailable("not replicated in time")] * len(batch)
+
+    def _wait_targets(self, batch) -> list[dict]:
+        if not hasattr(self._redis, "get_node_from_key"):
+            return [{}]
+        nodes = {node.name: node for node in (self._redis.get_node_from_key(keys[0]) for keys, _, _ in batch)}
+        return [{"target_nodes": node} for node in nodes.values()]
 
     async def _run(self, batch) -> None:
         try:
@@ -99,11 +114,11 @@ class VoteBatcher:
 
 
 class VoteStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: Redis, keys: Keys, wait: tuple[int, int] = (0, 0)):
         super().__init__(redis, keys)
         self._vote_script = redis.register_script(lua("vote"))
         self._hand_count_script = redis.register_script(lua("hand_count"))
-        self._votes = VoteBatcher(redis, self._vote_script)
+        self._votes = VoteBatcher(redis, self._vote_script, wait)
 
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
                         expires_at: int) -> VoteOutcome:

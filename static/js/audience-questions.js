@@ -1,6 +1,6 @@
-/* live: the phone's questions tab: ask a question, upvote others'. */
-import { format, make, numbers, setText, show, store } from './connection.js';
-import { byTime, byVotes } from './questions.js';
+/* live: the phone's questions tab: ask a question, upvote others'. Loaded by audience.js
+   with import() when the tab is first opened (why: audience.js, "questions tab"). */
+import { byTime, byVotes, format, make, numbers, setText, show, store } from './connection.js';
 
 export function setupQuestions({ cfg, S, conn, failure, askedKey }) {
   const num = numbers(cfg.lang);

@@ -1,13 +1,14 @@
 /* live: the audience's phone. Two tabs: "vote" shows the current proposition and takes
    one vote per proposition; "questions" (audience-questions.js) asks questions and upvotes
    others'. A vote is shown at once ("sending"), kept in localStorage until the server
-   acknowledges it, and re-sent (same id) after every reconnect. */
-import { LiveConnection, config, dispatch, format, numbers, setText, show, store } from './connection.js';
-import { clock, secondsLeft, sequence } from './countdown.js';
-import { drawBars, drawSplitList, equalWeightText, growFromZero, LONG, markerOf, readBars } from './results.js';
-import { setupPerspective } from './audience-perspective.js';
-import { setupQuestions } from './audience-questions.js';
-import { Ballot } from './audience-votes.js';
+   acknowledges it, and re-sent (same id) after every reconnect. The votes (Ballot) and the
+   perspective prompt live in this file rather than modules of their own: every module the
+   phone loads costs it ~300 B of headers (docs/performance.md, the phone page's weight);
+   the questions tab's module is fetched when the tab is first opened (see "questions tab"). */
+import {
+  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
+  markerOf, newId, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
+} from './connection.js';
 
 const cfg = config();
 const S = cfg.strings;
@@ -29,16 +30,12 @@ let notice = ''; // an error to show in the status line until the next vote or p
 let flushAfterState = false;
 
 const el = {
-  connecting: $('connecting'),
-  lobby: $('lobby'),
-  proposition: $('proposition'),
-  label: $('prop-label'),
-  round: $('round-badge'),
-  text: $('prop-text'),
+  ...stageElements(),
   panel: $('vote-panel'),
   status: $('status'),
   countdown: $('countdown'),
   countdownSr: $('countdown-sr'),
+  announce: $('announce'),
   results: $('results'),
   voters: $('voters'),
   marker: $('marker'),
@@ -49,6 +46,8 @@ const el = {
   bars: readBars(),
   tabs: Array.from(document.querySelectorAll('[role=tab]')),
   voteDot: $('vote-dot'),
+  questionsPanel: $('panel-questions'),
+  qEmpty: $('q-empty'),
 };
 
 // Text of a failed command: the server's message, or ours when nothing came back.
@@ -196,11 +195,24 @@ function choose(choice) {
   render();
 }
 
+// What a screen reader says when the debate moves on (the live region #announce): voting
+// opened or closed, results shown. Not on the first state: the page itself says that.
+function announcement(before, after) {
+  if (!before || !after.proposition) return '';
+  const same = before.proposition && before.proposition.id === after.proposition.id && before.round === after.round;
+  if (after.phase === 'open' && (!same || before.phase !== 'open')) return S.announce_open;
+  if (same && before.phase === 'open' && after.phase === 'closed') return S.announce_closed;
+  if (same && !before.revealed && after.revealed) return S.announce_results;
+  return '';
+}
+
 function onState(msg) {
   if (!stateSeq.newer(msg.seq)) return; // an older snapshot overtaken by a newer one
   if (typeof msg.server_time === 'number') clockOffset = msg.server_time - Date.now();
   const before = current();
   const beforeRound = state ? state.round : null;
+  const said = announcement(state, msg);
+  if (said) setText(el.announce, said);
   state = msg;
   const prop = current();
   if (!prop || !before || before.id !== prop.id || beforeRound !== msg.round) {
@@ -236,6 +248,225 @@ function onError(msg) {
   render();
 }
 
+// --- votes: the outbox ---------------------------------------------------------------
+
+/* The phone's votes. A vote is kept in localStorage until the server acknowledges it
+   (the outbox), re-sent with the same id after every reconnect, and once confirmed
+   remembered per proposition and round. */
+class Ballot {
+  constructor(code, conn) {
+    this.conn = conn;
+    this.keys = {
+      votes: 'live:votes:' + code, // "propositionId:round" -> confirmed choice
+      outbox: 'live:outbox:' + code, // propositionId -> {id, choice, round}: not yet acknowledged
+    };
+    this.votes = store.get(this.keys.votes, {}) || {};
+    this.outbox = store.get(this.keys.outbox, {}) || {};
+    this.sentAt = new Map(); // vote id -> when it last went out (this page load)
+    this.retryTimer = 0;
+    // A vote that got no answer (a lost frame) goes out again; the server keeps the latest.
+    setInterval(() => {
+      const now = Date.now();
+      for (const [propositionId, entry] of Object.entries(this.outbox)) {
+        if (now - (this.sentAt.get(entry.id) || 0) > 8000) this.send(propositionId, entry);
+      }
+    }, 4000);
+  }
+
+  save() {
+    store.set(this.keys.votes, this.votes);
+    store.set(this.keys.outbox, this.outbox);
+  }
+
+  // The vote on its way for this proposition and round, or null.
+  pending(prop, round) {
+    const entry = prop && this.outbox[prop.id];
+    return entry && entry.round === round ? entry : null;
+  }
+
+  // What the buttons show: the vote on its way, else the confirmed one.
+  shown(prop, round) {
+    if (!prop) return null;
+    const entry = this.pending(prop, round);
+    return entry ? entry.choice : this.votes[prop.id + ':' + round] || null;
+  }
+
+  send(propositionId, entry) {
+    if (this.conn.send({ type: 'vote', proposition: propositionId, choice: entry.choice, id: entry.id })) {
+      this.sentAt.set(entry.id, Date.now());
+    }
+  }
+
+  flush() {
+    for (const [propositionId, entry] of Object.entries(this.outbox)) this.send(propositionId, entry);
+  }
+
+  retryLater() {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = 0;
+      this.flush();
+    }, 2000 + Math.random() * 3000);
+  }
+
+  // Latest wins: one pending vote per proposition, replaced by a new tap.
+  choose(prop, round, choice) {
+    this.outbox[prop.id] = { id: newId(), choice, round };
+    this.save();
+    this.send(prop.id, this.outbox[prop.id]);
+  }
+
+  // A state for this proposition: the server's memory (my_vote) wins over ours.
+  reconcile(prop, msg) {
+    const entry = this.outbox[prop.id];
+    if ('my_vote' in msg) {
+      const key = prop.id + ':' + msg.round;
+      if (msg.my_vote) this.votes[key] = msg.my_vote;
+      else delete this.votes[key];
+      if (entry && entry.round === msg.round && entry.choice === msg.my_vote) delete this.outbox[prop.id];
+    }
+    // A vote waiting from an earlier round must not count in this one.
+    if (entry && entry.round !== msg.round) delete this.outbox[prop.id];
+    this.save();
+  }
+
+  find(id) {
+    if (id == null) return null;
+    for (const [propositionId, entry] of Object.entries(this.outbox)) {
+      if (entry.id === id) return { propositionId, entry };
+    }
+    return null;
+  }
+
+  // An ack for a vote: confirmed. False when it was not one (or superseded by a later tap).
+  acknowledged(msg) {
+    const found = this.find(msg.id);
+    if (!found) return false;
+    const { propositionId, entry } = found;
+    this.votes[propositionId + ':' + entry.round] = entry.choice;
+    delete this.outbox[propositionId];
+    this.save();
+    return true;
+  }
+
+  /* An error: for a vote that cannot be taken, its proposition id (the vote is dropped);
+     otherwise null. Over the rate limit, or while the server cannot take it, the latest tap
+     still has to arrive: it is sent again shortly. */
+  refused(msg) {
+    const busy = msg.code === 'retry_later' || msg.code === 'rate_limited';
+    const found = this.find(msg.id);
+    if (!found) {
+      console.warn('live: server error', msg);
+      // the server drops frames over the rate limit and says so without an id
+      if (busy) this.retryLater();
+      return null;
+    }
+    if (busy) {
+      this.retryLater();
+      return null;
+    }
+    delete this.outbox[found.propositionId];
+    this.save();
+    return found.propositionId;
+  }
+}
+
+// --- perspective ----------------------------------------------------------------------
+
+/* The phone's perspective ("from which perspective do you vote?"): asked once on
+   joining, shown small with a way to change it. */
+function setupPerspective({ cfg, S, conn, failure, skippedKey }) {
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    prompt: $('persp-prompt'),
+    current: $('persp-current'),
+    change: $('persp-change'),
+    skip: $('persp-skip'),
+    clear: $('persp-clear'),
+    error: $('persp-error'),
+    options: Array.from(document.querySelectorAll('[data-perspective]')),
+  };
+  const perspective = {
+    known: false, // the server told us (state.my_perspective)
+    value: null,
+    open: false, // the prompt is shown
+    asked: false, // shown once on joining
+    pending: false,
+  };
+
+  function render() {
+    if (!el.prompt || !cfg.perspectives.length || !perspective.known) return;
+    if (!perspective.asked) {
+      perspective.asked = true;
+      if (perspective.value === null && !store.get(skippedKey, false)) perspective.open = true;
+    }
+    show(el.prompt, perspective.open);
+    show(el.change, !perspective.open);
+    setText(el.current, perspective.value === null ? S.no_perspective : perspective.value);
+    el.change.classList.toggle('is-none', perspective.value === null);
+    for (const button of el.options) {
+      button.setAttribute('aria-pressed', String(button.dataset.perspective === perspective.value));
+      button.classList.toggle('is-pending', perspective.pending === button.dataset.perspective);
+    }
+    // First time: "Skip". When changing a chosen perspective: withdraw it.
+    show(el.skip, perspective.value === null);
+    show(el.clear, perspective.value !== null);
+  }
+
+  async function choose(value) {
+    if (perspective.pending !== false) return;
+    if (value === perspective.value) {
+      perspective.open = false;
+      render();
+      return;
+    }
+    perspective.pending = value;
+    setText(el.error, '');
+    render();
+    try {
+      const ack = await conn.command({ type: 'perspective', value });
+      perspective.value = 'perspective' in ack ? ack.perspective : value;
+      perspective.open = false;
+    } catch (err) {
+      setText(el.error, failure(err));
+    }
+    perspective.pending = false;
+    render();
+  }
+
+  if (el.prompt) {
+    for (const button of el.options) {
+      button.addEventListener('click', () => choose(button.dataset.perspective));
+    }
+    el.skip.addEventListener('click', () => {
+      store.set(skippedKey, true);
+      perspective.open = false;
+      setText(el.error, '');
+      render();
+      el.change.focus();
+    });
+    el.clear.addEventListener('click', () => {
+      store.set(skippedKey, true);
+      choose(null);
+    });
+    el.change.addEventListener('click', () => {
+      perspective.open = true;
+      setText(el.error, '');
+      render();
+      el.prompt.querySelector('button:not([hidden])').focus();
+    });
+  }
+
+  return {
+    // the server's word on this participant's perspective (state.my_perspective)
+    known(value) {
+      perspective.known = true;
+      perspective.value = value;
+    },
+    render,
+  };
+}
+
 // --- tabs ---------------------------------------------------------------------------
 
 let tab = store.get(KEYS.tab, 'vote') === 'questions' ? 'questions' : 'vote';
@@ -250,6 +481,7 @@ function selectTab(name, focus) {
     show($(button.getAttribute('aria-controls')), selected);
     if (selected && focus) button.focus();
   }
+  if (name === 'questions') loadQuestions();
   if (state) render();
 }
 
@@ -268,6 +500,57 @@ for (const button of el.tabs) {
   });
 }
 
+// --- questions tab (its module is loaded when the tab is first opened) ---------------------
+
+/* Why: the phone page must stay within its weight on the wire (docs/performance.md, the
+   phone page's weight), and most of the hall only votes; so audience-questions.js is not
+   loaded with the page but with import() the first time the questions tab opens. What the
+   tab shows is the same: until then this keeps the latest "questions" message with the
+   module's own checks (its seq, reset by a new connection; `upvoted` from the last message
+   that had it) and hands it over when the module starts; a question sent or a sort tapped
+   while the module is on its way is done once it is there. */
+let questions = null; // the tab's module (setupQuestions) once loaded
+let questionsLoading = null; // the import() under way
+const early = { seq: -1, msg: null, upvoted: null }; // "questions" until then
+
+function earlyQuestions(msg) {
+  if (typeof msg.seq === 'number') {
+    if (msg.seq < early.seq) return;
+    early.seq = msg.seq;
+  }
+  early.msg = msg;
+  if (Array.isArray(msg.upvoted)) early.upvoted = msg.upvoted;
+}
+
+function loadQuestions() {
+  if (!questionsLoading) {
+    el.questionsPanel.setAttribute('aria-busy', 'true');
+    questionsLoading = import('./audience-questions.js').then(({ setupQuestions }) => {
+      questions = setupQuestions({ cfg, S, conn, failure, askedKey: KEYS.asked });
+      if (early.msg) questions.onQuestions({ ...early.msg, seq: early.seq, upvoted: early.upvoted || undefined });
+      else show(el.qEmpty, true);
+      el.questionsPanel.removeAttribute('aria-busy');
+    }, (err) => {
+      console.error('live: cannot load the questions tab', err);
+      questionsLoading = null; // tried again on the next tap
+      throw err;
+    });
+  }
+  return questionsLoading;
+}
+
+// "No questions yet" only once the module knows.
+show(el.qEmpty, false);
+el.questionsPanel.addEventListener('submit', (event) => {
+  if (questions) return;
+  event.preventDefault();
+  loadQuestions().then(() => event.target.requestSubmit());
+});
+el.questionsPanel.addEventListener('click', (event) => {
+  const sort = !questions && event.target.closest('[data-sort]');
+  if (sort) loadQuestions().then(() => sort.click());
+});
+
 // --- messages -----------------------------------------------------------------------
 
 function onWelcome(msg) {
@@ -275,7 +558,8 @@ function onWelcome(msg) {
   if (msg.event && Array.isArray(msg.event.choices)) cfg.choices = msg.event.choices;
   if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
   stateSeq.reset();
-  questions.reset();
+  if (questions) questions.reset();
+  else early.seq = -1;
   flushAfterState = true;
 }
 
@@ -283,7 +567,7 @@ const onMessage = dispatch({
   welcome: onWelcome,
   state: onState,
   tally: onTally,
-  questions: (msg) => questions.onQuestions(msg),
+  questions: (msg) => (questions ? questions.onQuestions(msg) : earlyQuestions(msg)),
   ack: (msg) => {
     if (ballot.acknowledged(msg)) render();
   },
@@ -311,7 +595,6 @@ const conn = new LiveConnection({
 });
 const ballot = new Ballot(cfg.code, conn);
 const perspective = setupPerspective({ cfg, S, conn, failure, skippedKey: KEYS.skipped });
-const questions = setupQuestions({ cfg, S, conn, failure, askedKey: KEYS.asked });
 selectTab(tab, false);
 conn.start();
 render();

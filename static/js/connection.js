@@ -1,5 +1,10 @@
-/* live: shared WebSocket client and small helpers for every page (an ES module).
-   No user-facing text lives here: pages read their strings from the #live-config JSON. */
+/* live: shared WebSocket client and small helpers for every page (an ES module): the
+   connection, time and order (countdowns, snapshot sequences, the order of questions) and
+   drawing results. One module rather than several small ones, because the phone loads it
+   and every request costs the phone ~300 B of headers (docs/performance.md, the phone
+   page's weight); the wake lock, which only the projector and the moderator use, is in
+   wakelock.js. No user-facing text lives here: pages read their strings
+   from the #live-config JSON. User data (perspective names) only ever goes in textContent. */
 const MIN_DELAY = 500;        // first reconnect waits 0.5..1 s, then doubles
 const MAX_DELAY = 10000;      // never wait longer than 10 s
 const CONNECT_TIMEOUT = 10000; // a socket that does not open in time is given up
@@ -84,6 +89,13 @@ export function make(tag, className, text) {
   node.className = className;
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+// The proposition's stage on the phone and the projector: the same ids on both pages.
+export function stageElements() {
+  const $ = (id) => document.getElementById(id);
+  return { connecting: $('connecting'), lobby: $('lobby'), proposition: $('proposition'), label: $('prop-label'),
+    round: $('round-badge'), text: $('prop-text') };
 }
 
 export function setText(node, text) {
@@ -323,21 +335,144 @@ export function dispatch(handlers) {
   };
 }
 
-// Keep the screen awake while the page is shown, where the browser allows it (not on
-// plain http): the moderator's laptop and the projector during the debate.
-export function keepAwake() {
-  let lock = null;
-  async function request() {
-    if (!('wakeLock' in navigator) || document.visibilityState !== 'visible' || lock) return;
-    try {
-      lock = await navigator.wakeLock.request('screen');
-      lock.addEventListener('release', () => {
-        lock = null;
-      });
-    } catch (err) {
-      /* not available here; the setup has to keep the screen on */
-    }
-  }
-  document.addEventListener('visibilitychange', request);
-  request();
+// ---- time and order (the phone, the projector and the moderator) --------------------
+
+// Whole seconds until `deadline` (server milliseconds), never below 0; `offset` is the
+// server's clock minus ours.
+export function secondsLeft(deadline, offset) {
+  return Math.max(0, Math.ceil((deadline - (Date.now() + offset)) / 1000));
 }
+
+// 75 -> "1:15"
+export function clock(seconds) {
+  return Math.floor(seconds / 60) + ':' + String(seconds % 60).padStart(2, '0');
+}
+
+// The server numbers its snapshots: an older one that arrives after a newer one is dropped.
+// guard.newer(seq) is true for a message to apply (and remembers its seq).
+export function sequence() {
+  let last = -1;
+  return {
+    newer(seq) {
+      if (typeof seq !== 'number') return true;
+      if (seq < last) return false;
+      last = seq;
+      return true;
+    },
+    reset() {
+      last = -1;
+    },
+  };
+}
+
+// The order of questions, the same as the server's (live/questions.py by_votes).
+
+// "q12" -> 12: questions are numbered in the order they were asked.
+export function questionNumber(id) {
+  return parseInt(String(id).replace(/\D/g, ''), 10) || 0;
+}
+
+// Newest first.
+export function byTime(a, b) {
+  return questionNumber(b.id) - questionNumber(a.id);
+}
+
+// Most votes first; on equal votes the newer question first.
+export function byVotes(a, b) {
+  return (b.votes || 0) - (a.votes || 0) || byTime(a, b);
+}
+
+// ---- drawing results (the phone, the projector and the moderator) -----------------
+
+
+// The bars of the page's results (the _macros.html bars markup), one per choice.
+export function readBars(root = document) {
+  return Array.from(root.querySelectorAll('[data-result]'), (row) => ({
+    choice: row.dataset.result,
+    fill: row.querySelector('.bar-fill'),
+    pct: row.querySelector('.bar-pct'),
+    count: row.querySelector('.bar-count'),
+  }));
+}
+
+// Bars that appear grow from zero: commit width 0 before the real share is set.
+export function growFromZero(bars, box) {
+  for (const bar of bars) bar.fill.style.setProperty('--share', '0');
+  void box.offsetWidth;
+}
+
+// countFirst (the moderator): the count as a plain number before the share; otherwise
+// the share first and the count in brackets.
+export function drawBars(bars, counts, voters, num, { countFirst = false } = {}) {
+  for (const bar of bars) {
+    const count = counts[bar.choice] || 0;
+    const pct = share(count, voters);
+    bar.fill.style.setProperty('--share', String(pct));
+    setText(bar.pct, num.pct(pct));
+    setText(bar.count, countFirst ? num.n(count) : '(' + num.n(count) + ')');
+  }
+}
+
+// "Agree 40% · Disagree 60%": `value(choice)` gives each choice's figure as text.
+export function figures(choices, labels, value) {
+  return choices.map((choice) => labels[choice] + ' ' + value(choice)).join(' · ');
+}
+
+// The tally's marker when it has one the pages know.
+export function markerOf(tally) {
+  return tally && (tally.marker === 'consensus' || tally.marker === 'divided') ? tally.marker : null;
+}
+
+// Equal weight per perspective as whole percentages, or '' when the tally has none.
+export function equalWeightText(tally, choices, S, num) {
+  const equal = tally && tally.equal_weight;
+  if (!equal) return '';
+  const values = figures(choices, S.labels, (choice) => num.pct(Math.round(equal[choice] || 0)));
+  return format(S.equal_weight, { values });
+}
+
+/* The results split by perspective as a list: one row a group, in the event's order of
+   perspectives (then any the server knows and the page does not). A group of null had too
+   few voters to be shown. pctInSegment (the projector): the share inside each segment and
+   the voters after the bar; otherwise (the phone) the voters after the name and the shares
+   as text under the bar. */
+export function drawSplitList(list, groups, order, choices, S, num, { pctInSegment = false } = {}) {
+  const names = order.filter((name) => name in groups)
+    .concat(Object.keys(groups).filter((name) => !order.includes(name)));
+  list.textContent = '';
+  for (const name of names) {
+    const group = groups[name];
+    const row = make('li', 'split-row');
+    const head = make('span', 'split-name', name);
+    row.append(head);
+    if (!group) {
+      row.append(make('span', 'split-none', S.too_few));
+      list.append(row);
+      continue;
+    }
+    const voters = group.voters || 0;
+    const count = make('span', 'split-voters', num.count(voters, S.votes_one, S.votes_other));
+    const bar = make('span', 'split-bar');
+    if (!pctInSegment) bar.setAttribute('aria-hidden', 'true');
+    for (const choice of choices) {
+      const pct = share(group.counts[choice] || 0, voters);
+      const seg = make('span', 'seg bar-' + choice);
+      seg.style.setProperty('--share', String(pct));
+      // the share in the segment itself when there is room for it
+      if (pctInSegment && pct >= 12) seg.textContent = num.pct(pct);
+      bar.append(seg);
+    }
+    if (pctInSegment) {
+      row.append(bar, count);
+    } else {
+      head.append(' ', count);
+      const text = figures(choices, S.labels, (choice) => num.pct(share(group.counts[choice] || 0, voters)));
+      row.append(bar, make('span', 'split-text', text));
+    }
+    list.append(row);
+  }
+}
+
+// Long text is set smaller: "is-long" over 140 characters (the projector has larger steps
+// too, see lengthClass in projector.js).
+export const LONG = 140;

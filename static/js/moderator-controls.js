@@ -95,7 +95,7 @@ export function setupControls(ctx) {
   }
 
   function screenShown() {
-    return ctx.state && ctx.state.screen === 'questions' ? 'questions' : 'proposition';
+    return ctx.state ? ctx.state.screen || 'proposition' : 'proposition';
   }
 
   function enabled(name) {

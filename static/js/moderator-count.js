@@ -1,8 +1,6 @@
 /* live: the moderator's live count (bars, marker, the table per perspective) and the
    countdown, for the current proposition and round (hand counts: moderator-hands.js). */
-import { format, setText, share, show } from './connection.js';
-import { clock, secondsLeft } from './countdown.js';
-import { drawBars, figures, markerOf, readBars } from './results.js';
+import { clock, drawBars, figures, format, markerOf, readBars, secondsLeft, setText, share, show } from './connection.js';
 
 export function setupCount(ctx) {
   const { S, num } = ctx;

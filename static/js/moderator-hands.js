@@ -3,8 +3,7 @@
    when the proposition changes and only its own button saves it (no shortcut does).
    The saved counts are listed per proposition and round, each can be corrected (back
    in the form) or cleared (all zeros). */
-import { format, setText } from './connection.js';
-import { figures } from './results.js';
+import { figures, format, setText } from './connection.js';
 
 export function setupHands(ctx) {
   const { S, num } = ctx;

@@ -1,7 +1,6 @@
 /* live: the moderator's questions: the lists by status, approving, rejecting, pinning and
    answering, and the settings of the question wall. User data only goes in textContent. */
-import { format, setText, show, store } from './connection.js';
-import { byTime, byVotes } from './questions.js';
+import { byTime, byVotes, format, setText, show, store } from './connection.js';
 
 const STATUSES = ['waiting', 'visible', 'answered', 'rejected'];
 const ANY = '*';

@@ -4,9 +4,8 @@
    the live count and the countdown are in moderator-count.js, hand counts in
    moderator-hands.js, the questions
    in moderator-questions.js. User data only ever goes in textContent. */
-import { LiveConnection, REFUSED, config, dispatch, format, keepAwake, numbers, setText, show } from './connection.js';
-import { sequence } from './countdown.js';
-import { LONG } from './results.js';
+import { LiveConnection, LONG, REFUSED, config, dispatch, format, numbers, sequence, setText, show } from './connection.js';
+import { keepAwake } from './wakelock.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
 import { setupHands } from './moderator-hands.js';

@@ -1,9 +1,11 @@
 /* live: the projector. Read-only; follows the state, tallies and questions pushed by the
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
-import { LiveConnection, config, dispatch, format, keepAwake, numbers, setText, show, store } from './connection.js';
-import { clock, secondsLeft, sequence } from './countdown.js';
-import { drawBars, drawSplitList, equalWeightText, growFromZero, lengthClass, markerOf, readBars } from './results.js';
+import {
+  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
+  markerOf, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
+} from './connection.js';
+import { keepAwake } from './wakelock.js';
 
 const cfg = config();
 const S = cfg.strings;
@@ -20,14 +22,18 @@ let clockOffset = 0; // server clock minus ours
 let countdownTimer = 0;
 const WALL_MAX = 8;
 
+// Long text is set smaller: "is-long" over LONG (140) characters, as on the phone and the
+// moderator's console, and on the big screen also "is-very-long" (260) and "is-huge" (380).
+function lengthClass(text) {
+  if (text.length > 380) return 'is-huge';
+  if (text.length > 260) return 'is-very-long';
+  if (text.length > LONG) return 'is-long';
+  return '';
+}
+
 const el = {
   root: $('projector'),
-  connecting: $('connecting'),
-  lobby: $('lobby'),
-  proposition: $('proposition'),
-  label: $('prop-label'),
-  round: $('round-badge'),
-  text: $('prop-text'),
+  ...stageElements(),
   handCount: $('hand-count'),
   countdown: $('countdown'),
   marker: $('marker'),
@@ -41,6 +47,7 @@ const el = {
   pinnedTo: $('wall-pinned-to'),
   wallList: $('wall-list'),
   wallEmpty: $('wall-empty'),
+  venue: $('venue'),
   phase: $('phase-text'),
   count: $('vote-count'),
   results: $('results'),
@@ -52,14 +59,17 @@ const el = {
 function render() {
   const prop = state ? state.proposition : null;
   const wall = !!state && state.screen === 'questions';
+  const venue = !!state && state.screen === 'join'; // the "how to join" slide
   show(el.connecting, !state);
-  show(el.lobby, !!state && !prop && !wall);
-  show(el.proposition, !!prop && !wall);
+  show(el.lobby, !!state && !prop && !wall && !venue);
+  show(el.proposition, !!prop && !wall && !venue);
   show(el.wall, wall);
-  el.root.dataset.phase = !state ? 'connecting' : wall ? 'questions' : prop ? state.phase : 'lobby';
+  show(el.venue, venue);
+  el.root.dataset.phase = !state ? 'connecting' : venue ? 'join' : wall ? 'questions' : prop ? state.phase : 'lobby';
   el.root.dataset.revealed = String(!!(state && state.revealed));
   el.root.dataset.split = 'false'; // until revealed results with a split are drawn
   renderCountdown();
+  if (venue) return;
   if (wall) {
     renderWall();
     return;

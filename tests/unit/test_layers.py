@@ -29,6 +29,7 @@ FORBIDDEN_TRANSITIVELY = {
     "api": {"redis"} | STORAGE,
     "signin": {"redis"} | STORAGE,
     "web": {"redis"} | STORAGE,
+    "control": {"redis"} | STORAGE,
     "store": {"starlette", "uvicorn"},
     "bus": {"starlette", "uvicorn"},
     "debate": {"starlette", "uvicorn"},
