@@ -12,6 +12,10 @@ Phases (docs/performance.md explains each figure):
   reveal    the moderator reveals: time until every phone has the counts
   flood     goto p2, open; every phone votes again as soon as its last vote is acked (at
             most 15 a second per phone) for --flood seconds: ingestion, votes per second
+  later     (--later, default p3,p3:2,p10,p4+) the paced phase again on later propositions
+            and rounds, after p1 and p2 pushed their versions up (`+`: results revealed
+            while voting): vote-to-projector and vote-to-moderator latency on every
+            proposition, not only the first (issue 12)
 Every phase ends by comparing the stored tally (GET /api/events/{code}/results and the
 moderator's tally) with the votes acked. Exit status 1 when a vote is lost, a tally
 differs, a phone failed to connect or any error came back.
@@ -196,7 +200,7 @@ class LiveControl:
     async def setup(self, host: str, port: int, run: Run) -> str:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
             response = await http.post("/api/events", headers={"Authorization": f"Bearer {self.admin_password}"},
-                                       json={"title": "Load test", "propositions": ["Stelling een", "Stelling twee"],
+                                       json={"title": "Load test", "propositions": [f"Stelling {i}" for i in range(1, 11)],
                                              "allow_neutral": True, "language": "nl"})
             response.raise_for_status()
             event = response.json()
@@ -210,10 +214,10 @@ class LiveControl:
             await observer.wait_for(lambda m: m["type"] == "state")
         return self.code
 
-    async def open(self, proposition: str) -> None:
+    async def open(self, proposition: str, round_: int = 1) -> None:
         await self.moderator.command("goto", proposition=proposition)
         self.opened_at = now()
-        await self.moderator.command("open")
+        await self.moderator.command("open", round=round_)
 
     async def close(self) -> None:
         await self.moderator.command("close")
@@ -221,12 +225,13 @@ class LiveControl:
     async def reveal(self) -> None:
         await self.moderator.command("reveal")
 
-    async def stored(self, proposition: str) -> dict[str, int]:
+    async def stored(self, proposition: str, round_: int = 1) -> dict[str, int]:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
-            response = await http.get(f"/api/events/{self.code}/results")
+            response = await http.get(f"/api/events/{self.code}/results",  # unrevealed counts: organisers only
+                                      headers={"Authorization": f"Bearer {self.admin_password}"})
             response.raise_for_status()
         found = next(p for p in response.json()["propositions"] if p["id"] == proposition)
-        return found["counts"]
+        return found["rounds"][str(round_)]["counts"]
 
     async def aclose(self) -> None:
         for observer in (self.projector, self.moderator):
@@ -250,19 +255,19 @@ class BareControl:
         self.code = "BENCH1"
 
     async def setup(self, host: str, port: int, run: Run) -> str:
-        await self.store.redis.hset(self.keys.props(self.code), mapping={"p1": "een", "p2": "twee"})
+        await self.store.redis.hset(self.keys.props(self.code), mapping={f"p{i}": str(i) for i in range(1, 11)})
         return self.code
 
-    async def open(self, proposition: str) -> None:
-        await self.store.redis.hset(self.keys.state(self.code), mapping={"current": proposition,
-                                                                         f"phase:{proposition}": "open"})
+    async def open(self, proposition: str, round_: int = 1) -> None:
+        await self.store.redis.hset(self.keys.state(self.code), mapping={
+            "current": proposition, f"phase:{proposition}": "open", f"round:{proposition}": str(round_)})
         self.current = proposition
 
     async def close(self) -> None:
         await self.store.redis.hset(self.keys.state(self.code), f"phase:{self.current}", "closed")
 
-    async def stored(self, proposition: str) -> dict[str, int]:
-        return (await self.store.read_tally(self.code, proposition, 1)).phones
+    async def stored(self, proposition: str, round_: int = 1) -> dict[str, int]:
+        return (await self.store.read_tally(self.code, proposition, round_)).phones
 
     async def aclose(self) -> None:
         await self.store.redis.aclose()
@@ -342,13 +347,15 @@ async def wait_until(condition, timeout: float, step: float = 0.005) -> bool:
 
 class LoadTest:
     def __init__(self, url: str, control, server: Server | None, phones: int, window: float,
-                 change_share: float, flood: float, concurrency: int = 200, seed: int = 1, per_address: int = 100):
+                 change_share: float, flood: float, concurrency: int = 200, seed: int = 1, per_address: int = 100,
+                 later: tuple[tuple[str, int, bool], ...] = ()):
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
         self.control, self.server = control, server
         self.n, self.window, self.change_share, self.flood = phones, window, change_share, flood
         self.concurrency = concurrency
         self.per_address = per_address
+        self.later = later  # (proposition, round, revealed) of the paced phases after p1 and p2
         self.random = random.Random(seed)
         self.run = Run()
         self.phones: list[Phone] = []
@@ -394,13 +401,13 @@ class LoadTest:
         a = index // self.per_address
         return f"127.1.{a // 250}.{a % 250 + 1}"
 
-    async def check(self, name: str, proposition: str) -> None:
+    async def check(self, name: str, proposition: str, round_: int = 1) -> None:
         """Stored tally (and the moderator's and projector's) against the votes acked."""
         expected = Counter({c: 0 for c in CHOICES})
         expected.update(p.choice for p in self.phones if p.choice is not None)
         expected = dict(expected)
         unacked = sum(1 for p in self.phones if p.pending is not None)
-        stored = await self.control.stored(proposition)
+        stored = await self.control.stored(proposition, round_)
         check = {"expected": expected, "stored": stored, "unacked": unacked,
                  "lost": sum(max(0, expected[c] - stored.get(c, 0)) for c in CHOICES),
                  "extra": sum(max(0, stored.get(c, 0) - expected[c]) for c in CHOICES)}
@@ -413,7 +420,7 @@ class LoadTest:
                 and (projector.latest_tally(proposition) or {}).get("voters") == voters, 10)
         self.report["checks"][name] = check
 
-    async def paced(self) -> float:
+    async def paced(self, proposition: str = "p1") -> float:
         """Every phone votes once within the window; a share changes its vote later.
         Returns when the window started."""
         run, rnd = self.run, self.random
@@ -428,7 +435,7 @@ class LoadTest:
         def after_ack(phone: Phone) -> None:
             if phone.deferred is not None:
                 choice, phone.deferred = phone.deferred, None
-                phone.vote("p1", choice)
+                phone.vote(proposition, choice)
         run.after_ack = after_ack
 
         start = now()
@@ -437,7 +444,7 @@ class LoadTest:
             if delay > 0:
                 await asyncio.sleep(delay)
             if phone.pending is None:
-                phone.vote("p1", choice)
+                phone.vote(proposition, choice)
             else:
                 phone.deferred = choice  # sent when the first vote is acked
         await wait_until(lambda: len(run.sends) == len(plan) and run.in_flight == 0, 30)
@@ -488,6 +495,8 @@ class LoadTest:
             await self.reveal_phase()
         if self.flood > 0:
             await self.flood_phase()
+        for proposition, round_, revealed in self.later:
+            await self.paced_phase(proposition, round_, revealed)
         report, checks = self.report, self.report["checks"].values()
         if memory is not None:
             stored = sum(sum(c["expected"].values()) for c in checks)  # votes kept, one per phone and proposition
@@ -522,27 +531,32 @@ class LoadTest:
                 "redis_rss_kib": after["redis"]["rss_kib"]}
         self.report["connect"] = figures
 
-    async def open(self, proposition: str) -> float | None:
+    async def open(self, proposition: str, round_: int = 1) -> float | None:
         """Open a proposition; with a moderator, wait until every phone has seen it open
         and return how long that took from the `open` command."""
         for phone in self.phones:
             phone.new_phase()
         self.run.reset_phase()
-        await self.control.open(proposition)
+        await self.control.open(proposition, round_)
         if self.control.moderator is None:
             return None
         await wait_until(lambda: self.run.opened >= len(self.phones), 30)
         return round((now() - self.control.opened_at) * 1000, 1)
 
-    async def paced_phase(self) -> None:
+    async def paced_phase(self, proposition: str = "p1", round_: int = 1, revealed: bool = False) -> None:
+        """Report key "paced" on p1, "paced_p3", "paced_p3_r2" or "paced_p4_revealed" on later ones."""
         run, control = self.run, self.control
-        fanout = await self.open("p1")
+        name = "paced" if (proposition, round_) == ("p1", 1) else \
+            f"paced_{proposition}" + (f"_r{round_}" if round_ > 1 else "") + ("_revealed" if revealed else "")
+        fanout = await self.open(proposition, round_)
+        if revealed and control.moderator is not None:
+            await control.reveal()  # phones then get tallies too (once a second)
         messages0, acks0, before = run.messages, run.acks, self.sample()
-        start = await self.paced()
+        start = await self.paced(proposition)
         end, messages, acks = now(), run.messages - messages0, run.acks - acks0  # before the close goes out
         cpu = cpu_delta(before, self.sample(), end - start)
         await control.close()
-        await self.check("paced", "p1")
+        await self.check(name, proposition, round_)
         sends = run.sends
         votes = len(sends)
         figures = {"votes": votes, "changes": sum(1 for _, first in sends if not first),
@@ -557,18 +571,19 @@ class LoadTest:
         if control.moderator is not None:
             figures["open_fanout_ms"] = fanout
             # Projector: its `voters` against the phones' first votes (changes move no voter).
-            shown = [(t, m["voters"]) for t, m in control.projector.tallies("p1", start)]
+            shown = [(t, m["voters"]) for t, m in control.projector.tallies(proposition, start)]
             delays, missing = display_delays([t for t, first in sends if first], shown)
             figures["projector_ms"] = {**percentiles(delays), "never_shown": missing}
             # Moderator: first votes are agree/neutral and changes go to disagree, so
             # voters + disagree counts every vote applied, changes included.
-            shown = [(t, m["voters"] + m["counts"]["disagree"]) for t, m in control.moderator.tallies("p1", start)]
+            shown = [(t, m["voters"] + m["counts"]["disagree"])
+                     for t, m in control.moderator.tallies(proposition, start)]
             delays, missing = display_delays([t for t, _ in sends], shown)
             figures["moderator_ms"] = {**percentiles(delays), "never_shown": missing}
-            times = [t for t, _ in control.projector.tallies("p1", start, end)]
+            times = [t for t, _ in control.projector.tallies(proposition, start, end)]
             figures["projector_tallies_per_s"] = round(len(times) / (end - start), 1)
             figures["projector_busiest_second"] = busiest_second(times)
-        self.report["paced"] = figures
+        self.report[name] = figures
 
     async def reveal_phase(self) -> None:
         """The counts go to every phone: how long until the last one has them."""
@@ -606,14 +621,15 @@ class LoadTest:
 async def measure(target: str, workers: int, phones: int, window: float, change_share: float, flood: float,
                   url: str | None = None, admin_password: str = ADMIN_PASSWORD, timeout: float = 170,
                   concurrency: int = 200, seed: int = 1, server_env: dict[str, str] | None = None,
-                  per_address: int = 100) -> dict:
+                  per_address: int = 100, later: tuple[tuple[str, int, bool], ...] = ()) -> dict:
     """One bounded run: start the target (unless `url`), drive it, stop everything."""
     server = None
     if url is None:
         server = await make_server(target, workers, server_env).start()
         url = server.url
     control = LiveControl(url, admin_password) if target == "live" else BareControl(server.redis_url)
-    test = LoadTest(url, control, server, phones, window, change_share, flood, concurrency, seed, per_address)
+    test = LoadTest(url, control, server, phones, window, change_share, flood, concurrency, seed, per_address,
+                    later)
     try:
         report = await asyncio.wait_for(test.execute(), timeout)
         return {"target": target if server is None else server.name, "workers": workers, **report}
@@ -648,6 +664,11 @@ def summary(report: dict) -> str:
                      f"reveal fan-out {report.get('reveal_fanout_ms')} ms")
     lines.append(f"  paced cores {cores(p['cpu'])}" + (f"; server CPU {p['server_cpu_ms_per_vote']} ms/vote "
                  f"(+ Redis {p['redis_cpu_ms_per_vote']})" if "server_cpu_ms_per_vote" in p else ""))
+    for name in (key for key in report if key.startswith("paced_")):
+        q = report[name]
+        lines.append(f"  {name}: {q['votes']} votes; ack ms {q['ack_ms']}"
+                     + (f"; vote-to-projector ms {q['projector_ms']}; vote-to-moderator ms {q['moderator_ms']}"
+                        if "projector_ms" in q else ""))
     if "flood" in report:
         f = report["flood"]
         lines.append(f"  flood: {f['votes_per_s']} votes/s over {f['seconds']} s; ack ms {f['ack_ms']}; "
@@ -665,6 +686,16 @@ def cores(cpu: dict) -> str:
                     for role, figures in cpu.items())
 
 
+def later_positions(text: str) -> tuple[tuple[str, int, bool], ...]:
+    """"p3,p3:2,p4+" -> (("p3", 1, False), ("p3", 2, False), ("p4", 1, True)); `+`: revealed."""
+    positions = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        revealed = item.endswith("+")
+        proposition, _, round_ = item.removesuffix("+").partition(":")
+        positions.append((proposition, int(round_ or 1), revealed))
+    return tuple(positions)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Drive live (or a bare baseline) with thousands of phones.")
     parser.add_argument("--target", choices=TARGETS, default="live")
@@ -680,6 +711,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-address", type=int, default=100,
                         help="phones per loopback source address (0: all from 127.0.0.1, like one NAT)")
+    parser.add_argument("--later", default="p3,p3:2,p10,p4+",
+                        help="paced phases after p1 and the flood: proposition[:round][+ revealed], comma-separated "
+                             "('' for none)")
     parser.add_argument("--json", help="also write the full report to this file")
     parser.add_argument("--nice", type=int, default=0,
                         help="scheduling priority of this generator and the servers it starts (root may go below 0)")
@@ -691,7 +725,8 @@ def main(argv: list[str] | None = None) -> int:
         os.setpriority(os.PRIO_PROCESS, 0, args.nice)  # the servers and Redis inherit it
     report = asyncio.run(measure(args.target, args.workers, args.phones, args.window, args.change_share,
                                  args.flood, args.url, args.admin_password, args.timeout, args.concurrency, args.seed,
-                                 dict(item.split("=", 1) for item in args.server_env), args.per_address))
+                                 dict(item.split("=", 1) for item in args.server_env), args.per_address,
+                                 later_positions(args.later)))
     print(summary(report), flush=True)
     if args.json:
         with open(args.json, "w") as f:

@@ -120,7 +120,7 @@ class Access:
         session = await self.session_id(code, cookie)
         if session is not None:
             await self.stores.events.drop_session(code, session)
-            await self.bus.revoke_moderators(code, session=session)
+            await self.bus.revoke_moderators(code, only=session)
 
     async def control_allowed(self, code: str, per_second: int) -> bool:
         """The control API's rate limit: at most `per_second` actions a second per event."""
@@ -137,7 +137,7 @@ class Access:
         key = secrets.token_urlsafe(18)
         if not await self.stores.events.set_moderator_key(code, key):
             raise RuleError("unknown_event")
-        await self.bus.revoke_moderators(code, keyed_only=True)
+        await self.bus.revoke_moderators(code, only="key")
         return key
 
     # --- organisers -------------------------------------------------------------------

@@ -5,20 +5,18 @@ Transport only: talks to `access` and the use cases in the app's state; never to
 
 from __future__ import annotations
 
-import csv
-import io
-
 import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import definition, results
+from . import definition, results, spreadsheet
 from .auth import bearer
 from .errors import ValidationError
 from .signin import may_see_results, organiser_or_bearer
 from .web import api_error, base_url, event_or_404, event_urls
 
 MAX_BODY = 256 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def create_event(request: Request) -> Response:
@@ -47,25 +45,33 @@ async def create_event(request: Request) -> Response:
                          "urls": event_urls(base_url(request), event.code, moderator_key)}, status_code=201)
 
 
+async def _results(request: Request, event) -> dict:
+    """The public figures; unrevealed counts only for the event's moderators and organisers."""
+    return await request.state.report.results(event, sealed=not await may_see_results(request, event))
+
+
 async def event_results(request: Request) -> Response:
     event = await event_or_404(request)
-    return JSONResponse(await request.state.report.results(event))
+    return JSONResponse(await _results(request, event))
 
 
-def _csv(rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in rows:
-        # Cells that a spreadsheet would run as a formula are quoted (CSV injection).
-        writer.writerow([f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
-                         for cell in row])
-    return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
+def _csv(request: Request, rows: list[list], filename: str) -> Response:
+    """CSV for tools, or with `?excel=nl` for Dutch Excel (`;`, BOM); formulas neutralised in both."""
+    excel = "nl" if request.query_params.get("excel") == "nl" else None
+    return Response(spreadsheet.csv_text(rows, excel), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 async def results_csv(request: Request) -> Response:
     event = await event_or_404(request)
-    return _csv(results.csv_rows(await request.state.report.results(event)), f"results-{event.code}.csv")
+    return _csv(request, results.csv_rows(await _results(request, event)), f"results-{event.code}.csv")
+
+
+async def results_xlsx(request: Request) -> Response:
+    """The workbook: the same figures and access rules as the results API, in the event's language."""
+    event = await event_or_404(request)
+    return Response(spreadsheet.workbook(await _results(request, event), event.language), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="results-{event.code}.xlsx"'})
 
 
 async def questions_csv(request: Request) -> Response:
@@ -73,7 +79,7 @@ async def questions_csv(request: Request) -> Response:
     report = await request.state.report.results(event)
     rows = [["id", "text", "name", "votes", "status", "to"]]
     rows += [[q["id"], q["text"], q["name"] or "", q["votes"], q["status"], q["to"] or ""] for q in report["questions"]]
-    return _csv(rows, f"questions-{event.code}.csv")
+    return _csv(request, rows, f"questions-{event.code}.csv")
 
 
 async def export(request: Request) -> Response:

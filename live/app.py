@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events", api.create_event, methods=["POST"]),
         Route("/api/events/{code}/results", api.event_results),
         Route("/api/events/{code}/results.csv", api.results_csv),
+        Route("/api/events/{code}/results.xlsx", api.results_xlsx),
         Route("/api/events/{code}/questions.csv", api.questions_csv),
         Route("/api/events/{code}/export", api.export),
         Route("/api/events/{code}/definition", api.event_definition),

@@ -11,7 +11,7 @@ worker's rooms; it never touches a socket.
 | state     | the state's fields (store.state) | a transition, inside its MULTI (+ the propositions after an edit) |
 | tally     | a model.Tally                    | after a burst of votes on one worker     |
 | questions | the questions version            | a question was asked, upvoted, moderated |
-| revoke    | keyed_only, session              | moderators logged out (one session; new key) |
+| revoke    | only (a session, or "key")       | moderators logged out (one device; new key) |
 """
 
 from __future__ import annotations
@@ -62,8 +62,7 @@ class QuestionsNotice(Notice, tag="questions"):
 
 
 class RevokeNotice(Notice, tag="revoke"):
-    keyed_only: bool = False  # a new moderator key: only sockets opened with the old key close
-    session: str | None = None  # one device logged out: only its sockets close
+    only: str | None = None  # "key": a new key, sockets opened with the old one; a session id: that device
 
 
 _notice_decoder = msgspec.json.Decoder(StateNotice | TallyNotice | QuestionsNotice | RevokeNotice)
@@ -121,8 +120,7 @@ class Bus:
 
     # --- state ----------------------------------------------------------------------
 
-    @staticmethod
-    def state_notice(code: str, state, propositions: list[dict] | None = None) -> bytes:
+    def state_notice(self, code: str, state, propositions: list[dict] | None = None) -> bytes:
         return encode_notice(StateNotice(code=code, state=state_fields(state), propositions=propositions))
 
     def show_state(self, code: str, state) -> None:
@@ -131,7 +129,7 @@ class Bus:
         room = self.rooms.get(code)
         if room is None:
             return
-        if room.set_state(state):
+        if room.set_state(state) or room.wants_comparison():
             self.spawn(self._refresh_tally(room))
         self._watch_deadline(room)
 
@@ -165,7 +163,9 @@ class Bus:
         feed = self._feed(code)
         if feed is None:
             return
-        if feed.outgoing is None or version > feed.outgoing[2]:
+        # Versions count per proposition (its counts hash), so they compare only within one
+        # proposition and round; a vote on another one (the next proposition) replaces it.
+        if feed.outgoing is None or feed.outgoing[:2] != (proposition, round_) or version > feed.outgoing[2]:
             feed.outgoing = (proposition, round_, version)
         feed.publish_throttle.trigger()
 
@@ -186,8 +186,11 @@ class Bus:
     async def _refresh_tally(self, room: Room) -> None:
         if room.state is None or room.state.position is None:
             return
+        compare = room.claim_comparison()  # round 2 closed: round 1 against round 2, once per state
         try:
             room.set_tally(await self.stores.votes.read_tally(room.code, *room.state.position))
+            if compare:
+                room.set_comparison(*await self.stores.votes.read_rounds(room.code, room.state.current))
         except StoreUnavailable:
             pass  # the audit retries
 
@@ -218,8 +221,8 @@ class Bus:
             return  # the audit tries again
         room.send_questions(lists)
 
-    async def revoke_moderators(self, code: str, keyed_only: bool = False, session: str | None = None) -> None:
-        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code, keyed_only, session)))
+    async def revoke_moderators(self, code: str, only: str | None = None) -> None:
+        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code, only)))
 
     # --- notices in -----------------------------------------------------------------
 
@@ -233,15 +236,14 @@ class Bus:
         if room is None:
             return
         if isinstance(notice, StateNotice):
-            if notice.propositions is not None:  # the debate was edited: the new order first
-                room.set_propositions(notice.propositions)
+            room.set_propositions(notice.propositions)  # after an edit of the debate: the new order first
             self.show_state(notice.code, state_from_fields(notice.state))
         elif isinstance(notice, TallyNotice):
             room.set_tally(notice.tally)
         elif isinstance(notice, QuestionsNotice):
             self._questions_changed(notice.code, notice.version)
         elif isinstance(notice, RevokeNotice):
-            room.close_moderators(WS_1008_POLICY_VIOLATION, notice.keyed_only, notice.session)  # logged out: void
+            room.close_moderators(WS_1008_POLICY_VIOLATION, notice.only)  # logged out: void
 
     async def run(self) -> None:
         """Subscribe, resync every room, stream notices; on any failure start over."""
@@ -286,13 +288,11 @@ class Bus:
                 if room.reported_online > 0:
                     await self.stores.presence.report_online(code, self.worker, 0, PRESENCE_TTL_MS)
                 continue
-            await self.stores.presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS,
-                                                     len(room.outboxes["moderator"]))
+            await self.stores.presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS, room.moderators)
             room.reported_online = room.online
             if room.outboxes["moderator"]:
-                room.send_presence(protocol.presence(await self.stores.presence.count_online(code),
-                                                     await self.stores.guards.alerts(code),
-                                                     await self.stores.presence.count_online(code, moderators=True)))
+                room.send_presence(protocol.presence(*await self.stores.presence.count_both(code),
+                                                     await self.stores.guards.alerts(code)))
             await self.resync(room)
 
     async def resync(self, room: Room) -> None:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .errors import ProtocolError
-from .model import CHOICES, ROUNDS, SCREENS
+from .model import CHOICES, COMPARE_VIEWS, ROUNDS, SCREENS
 from .questions import ACTIONS, WALLS
 
 MessageId = Annotated[str, msgspec.Meta(max_length=64)] | Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None
@@ -123,6 +123,11 @@ class ShowOnScreen(msgspec.Struct):
     id: MessageId = None
 
 
+class ShowComparison(msgspec.Struct):
+    show: Literal[COMPARE_VIEWS]
+    id: MessageId = None
+
+
 class QuestionSettings(msgspec.Struct):
     premoderation: bool | None = None
     wall: Literal[WALLS] | None = None
@@ -145,7 +150,7 @@ COMMANDS: dict[str, dict[str, type]] = {
     "projector": {"sync": Sync},
     "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
-                  "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown,
+                  "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown, "compare": ShowComparison,
                   "add_proposition": AddProposition, "edit_proposition": EditProposition,
                   "move_proposition": MoveProposition, "remove_proposition": RemoveProposition},
 }

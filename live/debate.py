@@ -29,6 +29,7 @@ class Snapshot:
     figures: dict | None
     my_vote: str | None = None
     my_perspective: str | None = None
+    comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
 
 
 class Debate:
@@ -192,11 +193,14 @@ class Debate:
         return outcome.round
 
     async def set_perspective(self, event: Event, participant: str, perspective: str | None) -> None:
-        """The perspective a participant speaks from (None: not said). Never shown individually."""
+        """The perspective a participant speaks from (None: not said). Never shown individually.
+        While voting is open, the participant's open vote moves with it (attribution)."""
         index = event.perspective_index(perspective)
         if perspective is not None and index is None:
             raise RuleError("unknown_perspective")
-        await self.stores.votes.set_perspective(event.code, participant, index, event.expires_at)
+        moved = await self.stores.votes.set_perspective(event.code, participant, index, event.expires_at)
+        if moved is not None:  # the open vote now counts under the new perspective
+            self.bus.note_vote(event.code, *moved)
 
     async def perspective_name(self, event: Event, participant: str) -> str | None:
         if not event.perspectives:
@@ -222,7 +226,8 @@ class Debate:
         room = self.bus.rooms.get(event.code)
         if room is not None and tally is not None:
             room.set_tally(tally)
-        return Snapshot(state, tally, figures, my_vote, my_perspective)
+        comparison = room.comparison if room is not None and room.state.seq == state.seq else None
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison)
 
     # --- questions --------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:state                  | hash | seq, current, phase:<id>, revealed:<id>, round:<id>        |
 | P:{C}:perspectives          | hash | participant -> index (1-based) of their declared perspective|
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
-|                              |      | (the perspective at the time of the vote; last vote wins)  |
+|                              |      | (the voter's perspective; frozen when voting closes)       |
 | P:{C}:counts:<id>            | hash | "<round>:<choice>" and "<round>:<choice>:<index>" -> phones,|
 |                              |      | "m<round>:<choice>[:<index>]" -> hand counts (whole hall or |
 |                              |      | one perspective), read only by store/votes.py `tally_from` |

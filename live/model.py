@@ -16,6 +16,7 @@ from .errors import RuleError
 CHOICES = ("agree", "disagree", "neutral")
 LANGUAGES = ("nl", "en")
 SCREENS = ("proposition", "questions", "join")  # what the projector shows ("join": the venue slide)
+COMPARE_VIEWS = ("before_after", "round2", "who_moved")  # what it shows of a closed, revealed round 2
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
 
@@ -92,6 +93,7 @@ class DebateState:
     screen: str = "proposition"  # what the projector shows: one of SCREENS
     deadline: int | None = None  # countdown end (epoch ms) on the current proposition
     auto_close: bool = False  # close voting when the countdown runs out
+    compare: str = "before_after"  # of a closed, revealed round 2: one of COMPARE_VIEWS
 
     def status(self, proposition_id: str | None) -> Status:
         if proposition_id is None:
@@ -132,16 +134,20 @@ class Tally:
                    full(hands), {int(i): full(c) for i, c in (hands_by or {}).items()}, version)
 
 
-MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen")
+MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare")
 
 
 def apply(event: Event, state: DebateState, command: str, argument: str | None = None,
           round_: int = 1) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
-    `argument` is the proposition for goto and the screen for screen.
+    `argument` is the proposition for goto, the screen for screen and the view for compare.
     Raises RuleError when the command is not allowed now.
     """
+    if command == "compare":
+        if argument not in COMPARE_VIEWS:
+            raise RuleError("bad_message")
+        return None if argument == state.compare else replace(state, seq=state.seq + 1, compare=argument)
     if command == "screen":
         if argument not in SCREENS:
             raise RuleError("bad_message")

@@ -174,8 +174,9 @@ async def results_report(request: Request) -> Response:
         return RedirectResponse(f"/moderate/{event.code}", status_code=303)
     language = use_language(request, event)
     return _no_store(render(request, "results.html", {
-        "event": event, "results": await request.state.report.results(event),
+        "event": event, "results": await request.state.report.results(event, sealed=False),
         "csv_url": f"/api/events/{event.code}/results.csv",
+        "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",
         "generated_at": format_datetime(datetime.now(timezone.utc), format="medium", locale=language, tzinfo=None),
     }, event=event))

@@ -106,6 +106,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "round": status.round,
         "total": len(event.propositions),
         "screen": state.screen,
+        "compare": state.compare,
         "deadline": state.deadline,
         "auto_close": state.auto_close,
         "server_time": server_time,
@@ -121,7 +122,8 @@ def state_for(event: Event, state: DebateState, server_time: int, role: str, my_
     return encode(view)
 
 
-def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event) -> dict | None:
+def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event,
+               comparison: dict | None = None) -> dict | None:
     """What a role may see of a tally; None when the role sees nothing (hidden audience).
 
     The split by perspective is guarded: a group under the event's minimum is null.
@@ -130,6 +132,10 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         return None
     message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
                "voters": figures["voters"]}
+    if role == "projector" and not revealed and event.perspectives:
+        # Sealed turnout: how many voted per perspective (guarded), never the split.
+        message["turnout"] = {name: None if group is None else group["voters"]
+                              for name, group in figures["by_perspective"].items()}
     if role == "moderator" or revealed:
         message["counts"] = figures["counts"]
         if figures["manual"]:
@@ -137,11 +143,14 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         if event.perspectives:
             message["by_perspective"] = figures["by_perspective"]
             message["equal_weight"] = figures["equal_weight"]
+            message["equal_weight_groups"] = figures["equal_weight_groups"]
             message["marker"] = figures["marker"]
+        if comparison is not None and tally.round == 2:
+            message["before_after"] = comparison  # round 1 against round 2, once round 2 is closed
     return message
 
 
-def presence(online: int, alerts: dict[str, int] | None = None, moderators: int | None = None) -> str:
+def presence(online: int, moderators: int | None = None, alerts: dict[str, int] | None = None) -> str:
     message = {"type": "presence", "online": online, "alerts": alerts or {}}
     if moderators is not None:
         message["moderators"] = moderators  # moderator devices connected (sockets), this one included

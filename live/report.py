@@ -16,11 +16,13 @@ class Report:
     def __init__(self, stores: Stores):
         self.stores = stores
 
-    async def results(self, event: Event, raw: bool = False) -> dict:
+    async def results(self, event: Event, raw: bool = False, sealed: bool = True) -> dict:
         """Every figure of the event (see docs/protocol.md, Results).
 
         Public (raw=False): small groups withheld, listed questions only. The organiser's
-        raw export (raw=True): small groups included and marked, every question.
+        raw export (raw=True): small groups included and marked, every question. `sealed`
+        (for everyone but moderators and organisers): a proposition whose results are not
+        revealed shows only its phase and voter counts.
         """
         state = await self.stores.state.load_state(event.code)
         votes = self.stores.votes
@@ -31,15 +33,26 @@ class Report:
                 tally = await votes.read_tally(event.code, proposition.id, round_)
                 rounds[str(round_)] = results.round_figures(tally, event.perspectives, event.min_group,
                                                             withhold=not raw)
-            entry = {"id": proposition.id, "text": proposition.text, "counts": rounds["1"]["counts"],
+            status = state.status(proposition.id)
+            entry = {"id": proposition.id, "text": proposition.text, "phase": status.phase.value,
+                     "revealed": status.revealed, "counts": rounds["1"]["counts"],
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
             if proposition.earlier:  # edited after votes came in: the texts it had before
                 entry["earlier"] = list(proposition.earlier)
-            if "2" in rounds:
+            if sealed and not raw and not status.revealed:
+                entry = results.sealed(entry)
+            elif "2" in rounds:
                 entry["shift"] = results.shift(rounds["1"], rounds["2"])
                 entry["transitions"] = results.transitions(
                     await votes.stored_choices(event.code, proposition.id, 1),
                     await votes.stored_choices(event.code, proposition.id, 2))
+                # Who moved and the verdict only when enough voted in both rounds (the guard).
+                paired = sum(sum(row.values()) for row in entry["transitions"].values())
+                enough = raw or paired >= event.min_group
+                entry["shift"].update(test=results.mcnemar(entry["transitions"]) if enough else None,
+                                      moved=results.who_moved(entry["transitions"]) if enough else None)
+                if not enough:
+                    entry["transitions"] = None
             propositions.append(entry)
         every = await self.stores.questions.every_question(event.code)
         shown = every if raw else [q for q in every if q.status in questions.LISTED]

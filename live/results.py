@@ -8,6 +8,7 @@ computed once per tally; the views only choose what each role may see of it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from .model import CHOICES, DEFAULT_MIN_GROUP, Counts, Tally, zero_counts
@@ -28,6 +29,20 @@ def percent(count: int, voters: int) -> int:
     return (200 * count + voters) // (2 * voters) if voters else 0
 
 
+def shares(counts: Mapping[str, int]) -> dict[str, int]:
+    """Whole percentages of each choice that add up to 100 (largest remainder: every share
+    rounded down, the points left over go to the largest remainders, of equal remainders
+    to the earlier choice); all 0 for no voters. What every page shows."""
+    voters = sum(counts.values())
+    if not voters:
+        return {choice: 0 for choice in counts}
+    floors = {choice: count * 100 // voters for choice, count in counts.items()}
+    order = sorted(counts, key=lambda choice: -(counts[choice] * 100 % voters))
+    for choice in order[:100 - sum(floors.values())]:
+        floors[choice] += 1
+    return floors
+
+
 def _add(*parts: Mapping[str, int]) -> Counts:
     return {choice: sum(part.get(choice, 0) for part in parts) for choice in CHOICES}
 
@@ -35,39 +50,59 @@ def _add(*parts: Mapping[str, int]) -> Counts:
 def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DEFAULT_MIN_GROUP,
                   consensus_share: float = DEFAULT_CONSENSUS_SHARE, withhold: bool = True) -> dict:
     """R for one proposition and round: counts, voters, by_perspective, manual,
-    equal_weight, marker.
+    equal_weight, equal_weight_groups, marker.
 
-    Hand counts count in the total and, when given for a perspective, in that group.
-    With `withhold`, a perspective with fewer than `min_group` voters is None (not even its
-    voter count is shown); without, it is shown and marked `"withheld": true` (raw export).
+    Hand counts count in the total and, for a group that is shown, in that group. The
+    small-group guard looks at *phone* voters only: a perspective is shown when at least
+    `min_group` phones of it voted (hand counts never lift it). When exactly one group with
+    voters is withheld, the hall total minus the shown groups would give it away, so the
+    smallest shown group is withheld too (secondary suppression). Equal weight and the
+    marker use the shown groups only, and equal weight needs at least two of them.
+    With `withhold`, a withheld perspective is None (not even its voter count is shown);
+    without, it is shown and marked `"withheld": true` (raw export).
     """
     hands = _add(tally.hands, *tally.hands_by.values())
     counts = _add(tally.phones, hands)
-    groups: dict[str, dict | None] = {}
-    qualifying: list[Counts] = []
-    for index, name in enumerate(perspectives, start=1):
-        group = _add(tally.phones_by.get(index, {}), tally.hands_by.get(index, {}))
-        enough = _voters(group) >= min_group
-        if enough:
-            qualifying.append(group)
-        if enough or not withhold:
-            groups[name] = {"counts": group, "voters": _voters(group)}
-            if not enough:
-                groups[name]["withheld"] = True
+    names = list(perspectives)
+    groups = {name: _add(tally.phones_by.get(i, {}), tally.hands_by.get(i, {})) for i, name in enumerate(names, 1)}
+    phones = {name: _voters(tally.phones_by.get(i, {})) for i, name in enumerate(names, 1)}
+    shown = guarded(groups, phones, min_group)
+    by_perspective: dict[str, dict | None] = {}
+    for name in names:
+        if name in shown or not withhold:
+            by_perspective[name] = {"counts": groups[name], "voters": _voters(groups[name])}
+            if name not in shown:
+                by_perspective[name]["withheld"] = True
         else:
-            groups[name] = None
+            by_perspective[name] = None
+    weighed = [name for name in names if name in shown and _voters(groups[name])]
+    weight = equal_weight([groups[name] for name in weighed]) if len(weighed) >= 2 else None
     return {
         "counts": counts,
         "voters": _voters(counts),
-        "by_perspective": groups,
+        "by_perspective": by_perspective,
         "manual": hands if _voters(hands) else None,
-        "equal_weight": equal_weight(qualifying),
-        "marker": marker(qualifying, consensus_share),
+        "equal_weight": weight,
+        "equal_weight_groups": weighed if weight is not None else [],
+        "marker": marker([groups[name] for name in names if name in shown], consensus_share),
     }
 
 
+def guarded(groups: Mapping[str, Mapping[str, int]], phones: Mapping[str, int], min_group: int) -> set[str]:
+    """The perspectives that may be shown: `min_group` phone voters each, and never exactly
+    one group with voters withheld (then the smallest shown one goes too, by phone voters,
+    the later one of equals)."""
+    shown = {name for name in groups if phones[name] >= min_group}
+    withheld = [name for name in groups if name not in shown and _voters(groups[name])]
+    if len(withheld) == 1 and shown:
+        order = list(groups)
+        shown.discard(min(shown, key=lambda name: (phones[name], -order.index(name))))
+    return shown
+
+
 def equal_weight(groups: Sequence[Mapping[str, int]]) -> dict[str, float] | None:
-    """Percentages as if every (large enough) perspective weighed the same."""
+    """Percentages as if every given perspective weighed the same (the caller passes the
+    shown groups, at least two)."""
     groups = [g for g in groups if _voters(g)]
     if not groups:
         return None
@@ -103,6 +138,46 @@ def shift(first: Mapping, second: Mapping) -> dict:
                                for name, group in first["by_perspective"].items()}}
 
 
+SIGNIFICANCE = 0.05  # two-sided
+
+
+def mcnemar(table: Mapping[str, Mapping[str, int]]) -> dict:
+    """Whether the shift in agree is beyond chance: an exact McNemar test on the paired
+    votes (voters of both rounds), agree against not agree (disagree or neutral).
+
+    b = agree → not agree, c = not agree → agree; under "nobody really moved" each of the
+    b + c switches goes either way with probability ½, so the two-sided p-value is
+    min(1, 2·P(X ≤ min(b, c))) for X ~ Binomial(b + c, ½). Below SIGNIFICANCE the verdict is
+    "beyond_chance", otherwise "too_close_to_call" (also with no switches at all)."""
+    others = [choice for choice in CHOICES if choice != "agree"]
+    b = sum(table["agree"][other] for other in others)
+    c = sum(table[other]["agree"] for other in others)
+    n = b + c
+    p = 1.0 if n == 0 else min(1.0, 2 * sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2 ** n)
+    return {"left_agree": b, "joined_agree": c, "p_value": round(p, 4),
+            "verdict": "beyond_chance" if p < SIGNIFICANCE else "too_close_to_call"}
+
+
+def who_moved(table: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """How many voters of both rounds went agree → disagree, disagree → agree, to neutral
+    and from neutral."""
+    return {"agree_to_disagree": table["agree"]["disagree"], "disagree_to_agree": table["disagree"]["agree"],
+            "to_neutral": table["agree"]["neutral"] + table["disagree"]["neutral"],
+            "from_neutral": table["neutral"]["agree"] + table["neutral"]["disagree"]}
+
+
+def before_after(first: Mapping, second: Mapping, table: Mapping[str, Mapping[str, int]],
+                 min_group: int = DEFAULT_MIN_GROUP) -> dict:
+    """Round 1 against round 2 of one proposition, for the screens: round 1's figures
+    (guarded as round_figures gives them), the shift, and (only when at least `min_group`
+    voted in both rounds) who moved and the McNemar verdict."""
+    paired = sum(sum(row.values()) for row in table.values())
+    enough = paired >= min_group
+    return {"round1": {key: first[key] for key in ("counts", "voters", "by_perspective")},
+            "shift": shift(first, second), "paired": paired if enough else None,
+            "moved": who_moved(table) if enough else None, "test": mcnemar(table) if enough else None}
+
+
 def transitions(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str, dict[str, int]]:
     """Round-1 choice → round-2 choice, among participants who voted in both rounds.
 
@@ -114,6 +189,13 @@ def transitions(first: Mapping[str, str], second: Mapping[str, str]) -> dict[str
         if after is not None:
             table[before][after] += 1
     return table
+
+
+def sealed(proposition: Mapping) -> dict:
+    """What everyone but moderators and organisers may see of a proposition whose results
+    are not revealed: its phase and how many voted, per round; no counts."""
+    return {**proposition, "counts": None, "shift": None, "transitions": None,
+            "rounds": {key: {"voters": r["voters"]} for key, r in proposition["rounds"].items()}}
 
 
 CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
@@ -128,6 +210,9 @@ def csv_rows(report: Mapping) -> list[list]:
         start = [proposition["id"], proposition["text"]]
         shift = proposition["shift"]
         for round_, figures in proposition["rounds"].items():
+            if "counts" not in figures:  # sealed: results not revealed
+                rows.append([*start, round_, "total", "", "", "", figures["voters"], "", "", "", "", "", "hidden"])
+                continue
             later = shift is not None and round_ == "2"
             manual = figures["manual"] or {}
             rows.append([*start, round_, "total", *figures["counts"].values(), figures["voters"],

@@ -31,6 +31,8 @@ class Room:
         self.view: dict | None = None  # the state as sent, rendered once per change
         self.tally: Tally | None = None  # the newest tally of the current proposition and round
         self.figures: dict | None = None  # its figures, computed once per tally
+        self.comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
+        self.comparison_seq = -1  # the state it was (or is being) computed for
         self.online = 0
         self.reported_online = -1
         # Projectors and consoles see a live count often; phones (only once revealed) rarely.
@@ -61,6 +63,8 @@ class Room:
         for outbox in self.everyone():
             outbox.state(state.seq, message, force)
         moved = previous is None or previous.position != state.position
+        if moved or not self.wants_comparison(later=True):
+            self.comparison = None
         if moved:
             self.tally = self.figures = None
         elif self.tally is not None:
@@ -73,6 +77,30 @@ class Room:
         return self.state is not None and self.state.status(self.state.current).revealed
 
     # --- tallies ------------------------------------------------------------------
+
+    def wants_comparison(self, later: bool = False) -> bool:
+        """Round 2 of the current proposition is closed and this state has no comparison yet
+        (`later`: whether it is round 2 closed at all)."""
+        if self.state is None or self.state.position is None or self.state.position[1] != 2:
+            return False
+        closed = self.state.status(self.state.current).phase.value == "closed"
+        return closed and (later or self.comparison_seq != self.state.seq)
+
+    def claim_comparison(self) -> bool:
+        """Whether to read the comparison now (then nobody else here reads it for this state)."""
+        wanted = self.wants_comparison()
+        if wanted:
+            self.comparison_seq = self.state.seq
+        return wanted
+
+    def set_comparison(self, first: Tally, second: Tally, choices: tuple[dict, dict]) -> None:
+        """Round 1 against round 2 (votes frozen): sent with every tally from now on."""
+        if self.state is None or self.state.position != (second.proposition, 2):
+            return
+        figures = [results.round_figures(t, self.event.perspectives, self.event.min_group) for t in (first, second)]
+        self.comparison = results.before_after(*figures, results.transitions(*choices), self.event.min_group)
+        if self.tally is not None:
+            self.send_tally(protocol.ROLES)
 
     def set_tally(self, tally: Tally) -> None:
         if self.state is None or self.state.position != (tally.proposition, tally.round):
@@ -89,7 +117,8 @@ class Room:
         """The current tally as one role may see it, or None."""
         if self.tally is None or self.state is None:
             return None
-        view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event)
+        view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event,
+                                   self.comparison)
         return None if view is None else protocol.encode(view)
 
     def send_tally(self, roles: tuple[str, ...]) -> None:
@@ -132,17 +161,23 @@ class Room:
         for outbox in self.outboxes["moderator"]:
             outbox.presence(message)
 
-    def set_propositions(self, stored: list[dict]) -> None:
+    @property
+    def moderators(self) -> int:
+        return len(self.outboxes["moderator"])
+
+    def set_propositions(self, stored: list[dict] | None) -> None:
         """The debate was edited: the new list (definition.stored), and the consoles are told."""
+        if stored is None:
+            return
         self.event = replace(self.event, propositions=definition.proposition_ids(stored))
         message = protocol.propositions(self.event)
         for outbox in self.outboxes["moderator"]:
             outbox.reply(message)
 
-    def close_moderators(self, code: int, keyed_only: bool = False, session: str | None = None) -> None:
-        """Every moderator socket; only those opened with the key, or with one session."""
+    def close_moderators(self, code: int, only: str | None = None) -> None:
+        """Every moderator socket; with `only`, those opened with the key ("key") or one session."""
         for outbox in list(self.outboxes["moderator"]):
-            if (not keyed_only or outbox.by_key) and (session is None or outbox.session == session):
+            if only is None or (outbox.by_key if only == "key" else outbox.session == only):
                 outbox.close(code)
 
 

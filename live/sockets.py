@@ -161,7 +161,7 @@ async def _send_snapshot(connection: Connection) -> None:
                                                    snapshot.my_vote, snapshot.my_perspective), force=True)
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
-                                       state.status(state.current).revealed, event)
+                                       state.status(state.current).revealed, event, snapshot.comparison)
             if view is not None:
                 outbox.tally(protocol.encode(view))
         lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)
@@ -273,9 +273,9 @@ async def _question_settings(c: Connection, command: commands.QuestionSettings) 
 
 
 def _debate_command(name: str):
-    """goto, open, close, reveal, hide and screen: one rule each in model.apply."""
+    """goto, open, close, reveal, hide, screen and compare: one rule each in model.apply."""
     async def handle(c: Connection, command) -> None:
-        argument = command.show if name == "screen" else getattr(command, "proposition", None)
+        argument = command.show if name in ("screen", "compare") else getattr(command, "proposition", None)
         await c.debate.command(c.event, name, argument, getattr(command, "round", 1))
         c.outbox.reply(protocol.ack(command.id))
     return handle
@@ -288,5 +288,5 @@ HANDLERS = {
                     _edit_propositions),
     "countdown": _countdown,
     "settings": _question_settings,
-    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen")},
+    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare")},
 }

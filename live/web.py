@@ -36,7 +36,7 @@ def make_templates() -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.globals.update(percent=results.percent, limits=LIMITS)
+    env.globals.update(percent=results.percent, shares=results.shares, limits=LIMITS)
     return Jinja2Templates(env=env)
 
 

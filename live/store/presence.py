@@ -26,3 +26,7 @@ class PresenceStore(RedisStore):
     async def count_online(self, code: str, moderators: bool = False) -> int:
         key = self.keys.moderators_online(code) if moderators else self.keys.online(code)
         return int(await self._online_script(keys=[key], args=[now_ms()]))
+
+    async def count_both(self, code: str) -> tuple[int, int]:
+        """(phones, moderator sockets) connected across all workers."""
+        return await self.count_online(code), await self.count_online(code, moderators=True)

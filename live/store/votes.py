@@ -118,6 +118,7 @@ class VoteStore(RedisStore):
         super().__init__(redis, keys)
         self._vote_script = redis.register_script(lua("vote"))
         self._hand_count_script = redis.register_script(lua("hand_count"))
+        self._perspective_script = redis.register_script(lua("perspective"))
         self._votes = VoteBatcher(redis, self._vote_script, wait)
 
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
@@ -163,14 +164,23 @@ class VoteStore(RedisStore):
         return found
 
     @redis_errors
-    async def set_perspective(self, code: str, participant: str, index: int | None, expires_at: int) -> None:
-        if index is None:
-            await self.redis.hdel(self.keys.perspectives(code), participant)
-            return
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.perspectives(code), participant, str(index))
-            pipe.pexpireat(self.keys.perspectives(code), expires_at)
-            await pipe.execute()
+    async def set_perspective(self, code: str, participant: str, index: int | None,
+                              expires_at: int) -> tuple[str, int, int] | None:
+        """Declare, change or withdraw a perspective (lua/perspective.lua): a vote in the
+        open round of the current proposition moves with it, atomically. Returns
+        (proposition, round, version) when a vote moved, else None."""
+        current = await self.redis.hget(self.keys.state(code), "current") or ""
+        for _ in range(5):  # the current proposition changed in between: try again with the new one
+            # In the lobby the last two keys are placeholders the script never touches.
+            proposition = current or "-"
+            keys = [self.keys.perspectives(code), self.keys.state(code), self.keys.votes(code, proposition),
+                    self.keys.counts(code, proposition)]
+            reply = await self._perspective_script(keys=keys, args=[participant, index or "", expires_at, current])
+            if reply[0] == "retry":
+                current = reply[1]
+                continue
+            return (current, int(reply[1]), int(reply[2])) if len(reply) == 3 else None
+        raise StoreUnavailable("the current proposition kept changing")
 
     @redis_errors
     async def perspective_of(self, code: str, participant: str) -> int | None:
@@ -182,6 +192,14 @@ class VoteStore(RedisStore):
         """A participant's choice in a round, or None."""
         stored = await self.redis.hget(self.keys.votes(code, proposition), f"{round_}:{participant}")
         return choice_of(stored) if stored else None
+
+    @redis_errors
+    async def read_rounds(self, code: str, proposition: str) -> tuple[Tally, Tally, tuple[dict, dict]]:
+        """Both rounds' tallies and every participant's choice in each (one read each)."""
+        counts = await self.redis.hgetall(self.keys.counts(code, proposition))
+        raw = await self.redis.hgetall(self.keys.votes(code, proposition))
+        choices = tuple({f[2:]: choice_of(v) for f, v in raw.items() if f.startswith(f"{r}:")} for r in (1, 2))
+        return tally_from(counts, proposition, 1), tally_from(counts, proposition, 2), choices
 
     @redis_errors
     async def stored_choices(self, code: str, proposition: str, round_: int) -> dict[str, str]:

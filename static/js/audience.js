@@ -38,6 +38,7 @@ const el = {
   announce: $('announce'),
   results: $('results'),
   voters: $('voters'),
+  myShift: $('my-shift'),
   marker: $('marker'),
   split: $('split'),
   splitList: $('split-list'),
@@ -139,6 +140,11 @@ function renderResults() {
   let line = num.count(voters, S.votes_one, S.votes_other);
   if (tally.manual) line += ' · ' + S.hand_count;
   setText(el.voters, line);
+  // Round 2 revealed: this phone's own before and after (as this phone remembers them).
+  const before = state.round === 2 ? ballot.shown(current(), 1) : null;
+  const after = before ? ballot.shown(current(), 2) : null;
+  show(el.myShift, !!after);
+  setText(el.myShift, after ? format(S.my_shift, { before: S.labels[before], after: S.labels[after] }) : '');
 
   const marker = markerOf(tally);
   show(el.marker, !!marker);

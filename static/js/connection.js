@@ -79,6 +79,24 @@ export function share(count, voters) {
   return voters > 0 ? Math.round((count * 100) / voters) : 0;
 }
 
+// Whole percentages per choice that add up to 100 (largest remainder, as the server's
+// results.shares): each share rounded down, the points left over to the largest
+// remainders (of equals, the earlier choice); all 0 when nobody voted.
+export function shares(counts, choices) {
+  const voters = choices.reduce((sum, choice) => sum + (counts[choice] || 0), 0);
+  const out = {};
+  for (const choice of choices) out[choice] = voters ? Math.floor(((counts[choice] || 0) * 100) / voters) : 0;
+  if (!voters) return out;
+  const order = choices.slice().sort((a, b) => (((counts[b] || 0) * 100) % voters) - (((counts[a] || 0) * 100) % voters));
+  let left = 100 - choices.reduce((sum, choice) => sum + out[choice], 0);
+  for (const choice of order) {
+    if (left <= 0) break;
+    out[choice] += 1;
+    left -= 1;
+  }
+  return out;
+}
+
 export function show(node, visible) {
   if (node) node.hidden = !visible;
 }
@@ -404,9 +422,10 @@ export function growFromZero(bars, box) {
 // countFirst (the moderator): the count as a plain number before the share; otherwise
 // the share first and the count in brackets.
 export function drawBars(bars, counts, voters, num, { countFirst = false } = {}) {
+  const pcts = shares(counts, bars.map((bar) => bar.choice));
   for (const bar of bars) {
     const count = counts[bar.choice] || 0;
-    const pct = share(count, voters);
+    const pct = pcts[bar.choice];
     bar.fill.style.setProperty('--share', String(pct));
     setText(bar.pct, num.pct(pct));
     setText(bar.count, countFirst ? num.n(count) : '(' + num.n(count) + ')');
@@ -428,7 +447,13 @@ export function equalWeightText(tally, choices, S, num) {
   const equal = tally && tally.equal_weight;
   if (!equal) return '';
   const values = figures(choices, S.labels, (choice) => num.pct(Math.round(equal[choice] || 0)));
-  return format(S.equal_weight, { values });
+  return format(S.equal_weight, { values }) + weighedGroups(tally);
+}
+
+// " (Gemeente, Professional)": the groups an equal weight weighs, or ''.
+export function weighedGroups(tally) {
+  const groups = tally && tally.equal_weight_groups;
+  return groups && groups.length ? ' (' + groups.join(', ') + ')' : '';
 }
 
 /* The results split by perspective as a list: one row a group, in the event's order of
@@ -454,8 +479,9 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
     const count = make('span', 'split-voters', num.count(voters, S.votes_one, S.votes_other));
     const bar = make('span', 'split-bar');
     if (!pctInSegment) bar.setAttribute('aria-hidden', 'true');
+    const pcts = shares(group.counts, choices);
     for (const choice of choices) {
-      const pct = share(group.counts[choice] || 0, voters);
+      const pct = pcts[choice];
       const seg = make('span', 'seg bar-' + choice);
       seg.style.setProperty('--share', String(pct));
       // the share in the segment itself when there is room for it
@@ -466,7 +492,7 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
       row.append(bar, count);
     } else {
       head.append(' ', count);
-      const text = figures(choices, S.labels, (choice) => num.pct(share(group.counts[choice] || 0, voters)));
+      const text = figures(choices, S.labels, (choice) => num.pct(pcts[choice]));
       row.append(bar, make('span', 'split-text', text));
     }
     list.append(row);

@@ -1,6 +1,8 @@
 /* live: the moderator's live count (bars, marker, the table per perspective) and the
    countdown, for the current proposition and round (hand counts: moderator-hands.js). */
-import { clock, drawBars, figures, format, markerOf, readBars, secondsLeft, setText, share, show } from './connection.js';
+import {
+  clock, drawBars, figures, format, markerOf, readBars, secondsLeft, setText, shares, show, weighedGroups,
+} from './connection.js';
 
 export function setupCount(ctx) {
   const { S, num } = ctx;
@@ -12,6 +14,9 @@ export function setupCount(ctx) {
     handCount: $('hand-count-line'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
+    beforeAfter: $('before-after'),
+    compareSwitch: $('compare-switch'),
+    compares: Array.from(document.querySelectorAll('[data-compare]')),
     splitBody: $('split-body'),
     bars: readBars(),
     countdown: $('countdown-form'),
@@ -30,6 +35,14 @@ export function setupCount(ctx) {
     return figures(ctx.choices, S.labels, (choice) => text(counts[choice] || 0));
   }
 
+  // What the projector shows of a closed, revealed round 2 (the `compare` command).
+  for (const button of el.compares) {
+    button.addEventListener('click', () => {
+      const show = button.dataset.compare;
+      if (ctx.state && ctx.state.compare !== show) ctx.run('compare', { type: 'compare', show }, button);
+    });
+  }
+
   function render() {
     const { tally } = ctx;
     const counts = tally && tally.counts ? tally.counts : {};
@@ -44,6 +57,20 @@ export function setupCount(ctx) {
       el.marker.dataset.marker = marker;
     }
 
+    // Round 2 closed: round 1's shares and the shift with its verdict (the projector shows it once revealed).
+    const before = tally && tally.round === 2 && tally.before_after ? tally.before_after : null;
+    show(el.beforeAfter, !!before);
+    show(el.compareSwitch, !!before);
+    const view = (ctx.state && ctx.state.compare) || 'before_after';
+    for (const button of el.compares) button.setAttribute('aria-pressed', String(button.dataset.compare === view));
+    if (before) {
+      const r1 = before.round1;
+      const total = before.shift.total;
+      const verdict = before.test ? ' (' + S[before.test.verdict] + ')' : '';
+      setText(el.beforeAfter, S.round1 + ': ' + figures(ctx.choices, S.labels, (choice) => num.pct(shares(r1.counts, ctx.choices)[choice])) +
+        (total === null ? '' : ' · ' + S.shift + ' ' + (total > 0 ? '+' : '') + dec.format(total) + ' ' + S.points + verdict));
+    }
+
     const hands = tally && tally.manual ? tally.manual : null;
     show(el.handCount, !!hands);
     if (hands) setText(el.handCountText, format(S.hand_count, { figures: figuresLine(hands, (v) => num.n(v)) }));
@@ -51,7 +78,7 @@ export function setupCount(ctx) {
     if (el.equalWeight) {
       const ew = tally && tally.equal_weight ? tally.equal_weight : null;
       show(el.equalWeight, !!ew);
-      if (ew) setText(el.equalWeight, format(S.equal_weight, { figures: figuresLine(ew, percent) }));
+      if (ew) setText(el.equalWeight, format(S.equal_weight, { figures: figuresLine(ew, percent) }) + weighedGroups(tally));
     }
     if (el.splitBody) renderSplit(tally && tally.by_perspective ? tally.by_perspective : null);
     renderCountdown();
@@ -84,6 +111,7 @@ export function setupCount(ctx) {
       }
       const gCounts = group && group.counts ? group.counts : {};
       const gVoters = group ? group.voters || 0 : 0;
+      const pcts = shares(gCounts, ctx.choices);
       for (const choice of ctx.choices) {
         const td = document.createElement('td');
         td.className = 'cell-num';
@@ -91,7 +119,7 @@ export function setupCount(ctx) {
         if (group) {
           const sub = document.createElement('span');
           sub.className = 'cell-sub';
-          sub.textContent = num.pct(share(count, gVoters));
+          sub.textContent = num.pct(pcts[choice]);
           td.append(num.n(count), ' ', sub);
         } else {
           td.textContent = '–';

@@ -2,8 +2,8 @@
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
 import {
-  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
-  markerOf, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
+  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, figures, format,
+  growFromZero, markerOf, numbers, readBars, secondsLeft, sequence, setText, shares, show, stageElements, store,
 } from './connection.js';
 import { keepAwake } from './wakelock.js';
 
@@ -40,6 +40,12 @@ const el = {
   split: $('split'),
   splitList: $('split-list'),
   equal: $('equal-weight'),
+  turnout: $('turnout'),
+  beforeAfter: $('before-after'),
+  beforeRound1: $('before-round1'),
+  beforeShift: $('before-shift'),
+  beforeMoved: $('before-moved'),
+  beforeGroups: $('before-groups'),
   wall: $('wall'),
   pinned: $('wall-pinned'),
   pinnedText: $('wall-pinned-text'),
@@ -98,6 +104,7 @@ function render() {
   setText(el.count, state.phase === 'waiting' && !voters ? '' : num.count(voters, S.votes_one, S.votes_other));
   show(el.handCount, !!(tally && tally.manual));
 
+  renderTurnout(counts);
   const appearing = !!counts && el.results.hidden;
   show(el.results, !!counts);
   if (!counts) {
@@ -106,6 +113,7 @@ function render() {
   }
   if (appearing) growFromZero(el.bars, el.results);
   drawBars(el.bars, counts, voters, num);
+  renderBeforeAfter();
   renderSplit();
   fitStage();
 }
@@ -126,13 +134,75 @@ function fitStage() {
   el.text.classList.remove('is-fitting');
 }
 
+// --- sealed turnout: how many voted per perspective while results are hidden ------------
+
+function renderTurnout(counts) {
+  const turnout = !counts && tally && tally.turnout ? tally.turnout : null;
+  const names = turnout ? cfg.perspectives.filter((name) => typeof turnout[name] === 'number') : [];
+  show(el.turnout, names.length > 0);
+  setText(el.turnout, names.map((name) => name + ' ' + num.n(turnout[name])).join(' · '));
+}
+
+// --- round 1 against round 2, once round 2 is closed and revealed ----------------------
+
+// The moderator chooses the view (state.compare): before_after (round-1 ticks, round 1's
+// shares, the shift overall and per perspective), who_moved (the shift and who moved) or
+// round2 (round 2 alone, with its split).
+function renderBeforeAfter() {
+  const view = state.compare || 'before_after';
+  const before = tally.round === 2 && tally.before_after && view !== 'round2' ? tally.before_after : null;
+  const ticks = !!before && view === 'before_after';
+  show(el.beforeAfter, !!before);
+  el.root.dataset.before = String(!!before);
+  if (before) el.beforeAfter.dataset.view = view;
+  for (const bar of el.bars) {
+    let tick = bar.fill.parentElement.querySelector('.bar-before');
+    if (!ticks) {
+      if (tick) tick.remove();
+      continue;
+    }
+    if (!tick) {
+      tick = document.createElement('span');
+      tick.className = 'bar-before';
+      bar.fill.parentElement.append(tick);
+    }
+    tick.style.setProperty('--before', String(shares(before.round1.counts, choices())[bar.choice]));
+  }
+  if (!before) return;
+  const r1 = before.round1;
+  show(el.beforeRound1, ticks);
+  const r1Shares = shares(r1.counts, choices());
+  setText(el.beforeRound1, S.round1 + ': ' + figures(choices(), S.labels, (choice) => num.pct(r1Shares[choice])));
+  const total = before.shift.total;
+  const verdict = before.test ? before.test.verdict : null;
+  el.beforeShift.dataset.verdict = verdict || '';
+  setText(el.beforeShift, total === null ? '' : S.shift + ' ' + (total > 0 ? '+' : '') + num.n(total) + ' ' +
+    S.points + (verdict ? ' (' + S[verdict] + ')' : ''));
+  // The shift per perspective, for the groups shown in both rounds.
+  const groups = cfg.perspectives.filter((name) => typeof (before.shift.by_perspective || {})[name] === 'number');
+  show(el.beforeGroups, ticks && groups.length > 0);
+  setText(el.beforeGroups, groups.map((name) => {
+    const points = before.shift.by_perspective[name];
+    return name + ' ' + (points > 0 ? '+' : '') + num.n(points);
+  }).join(' · '));
+  const m = view === 'who_moved' ? before.moved : null;
+  const L = S.labels;
+  show(el.beforeMoved, !!m);
+  setText(el.beforeMoved, m ? S.who_moved + ': ' + [
+    L.disagree + ' → ' + L.agree + ' ' + num.n(m.disagree_to_agree),
+    L.agree + ' → ' + L.disagree + ' ' + num.n(m.agree_to_disagree),
+    '→ ' + (L.neutral || '') + ' ' + num.n(m.to_neutral),
+    (L.neutral || '') + ' → ' + num.n(m.from_neutral)].join(' · ') : '');
+}
+
 // --- split by perspective, consensus marker ------------------------------------------
 
 function renderSplit() {
   const groups = tally.by_perspective && Object.keys(tally.by_perspective).length ? tally.by_perspective : null;
   const marker = markerOf(tally);
   const equal = equalWeightText(tally, choices(), S, num);
-  show(el.split, !!(groups || marker || equal));
+  // Round 1 against round 2 takes the split's place (it would not fit beside it).
+  show(el.split, !!(groups || marker || equal) && el.root.dataset.before !== 'true');
   el.root.dataset.split = String(!!groups);
   show(el.marker, !!marker);
   setText(el.marker, marker ? S[marker] : '');

@@ -202,6 +202,10 @@ async def test_projector_switch_settings_countdown_and_hand_count(server, browse
     await screen.wait_latest("state", lambda m: m.get("deadline") is None)
     await expect(page.locator("#cd-remaining")).to_have_text("Geen aftelling")
 
+    # Hand counts never lift the small-group guard (issue 12): Gemeente needs a phone voter of its own.
+    await screen.wait_latest("state", lambda m: m["phase"] == "open")
+    assert (await phone.request({"type": "perspective", "value": "Gemeente"}))["type"] == "ack"
+    assert (await phone.vote("p1", "neutral"))["type"] == "ack"
     hand = page.locator("#hand-form")
     await hand.get_by_label("Eens", exact=True).fill("7")
     await hand.get_by_label("Oneens", exact=True).fill("2")
@@ -211,7 +215,7 @@ async def test_projector_switch_settings_countdown_and_hand_count(server, browse
     row = page.locator("#split-body tr").filter(has_text="Gemeente")
     await expect(row.locator("td").first).to_contain_text("7")
     await expect(page.locator("#hand-count-line")).to_contain_text("7")
-    await expect(page.locator("#voters")).to_have_text("9")
+    await expect(page.locator("#voters")).to_have_text("10")  # 9 hands and the phone
 
     assert console.dialogs == []
     for client in (screen, phone):

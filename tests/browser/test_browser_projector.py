@@ -71,14 +71,14 @@ async def test_revealed_results_show_split_marker_and_withheld_group(server, bro
     await moderator.command("open")
     phones = []
     for perspective, choice in [("Gemeente", "agree"), ("Gemeente", "agree"), ("Professional", "disagree"),
-                                ("Professional", "disagree"), ("Anders", "agree")]:
+                                ("Professional", "disagree"), ("Anders", "agree"), ("Burger / cliënt", "disagree")]:
         phone = await Phone(server.ws_url, code).connect()
         assert (await phone.request({"type": "perspective", "value": perspective}))["type"] == "ack"
         assert (await phone.vote("p1", choice))["type"] == "ack"
         phones.append(phone)
 
     context, screen, dialogs = await open_page(browser, f"{server.url}/screen/{code}", (1280, 720))
-    await screen.get_by_test_id("voters").filter(has_text="5 stemmen").wait_for()
+    await screen.get_by_test_id("voters").filter(has_text="6 stemmen").wait_for()
     assert not await screen.get_by_test_id("split").is_visible()  # nothing before the reveal
     await moderator.command("close")
     await moderator.command("reveal")
@@ -93,13 +93,15 @@ async def test_revealed_results_show_split_marker_and_withheld_group(server, bro
     assert await gemeente.locator(".split-voters").text_content() == "2 stemmen"
     professional = rows.filter(has=screen.get_by_text("Professional", exact=True))
     assert await professional.locator(".seg.bar-disagree").text_content() == "100%"
-    for withheld in ("Anders", "Burger / cliënt"):  # one voter, and none: under the minimum of 2
+    # One voter each, under the minimum of 2 (two groups withheld, so no secondary suppression: issue 12)
+    for withheld in ("Anders", "Burger / cliënt"):
         row = rows.filter(has=screen.get_by_text(withheld, exact=True))
         assert await row.locator(".split-none").text_content() == "te weinig stemmen"
         assert await row.locator(".split-bar").count() == 0
     await screen.get_by_text(re.compile(r"^Gelijk gewogen: Eens 50%")).wait_for()
-    # the total still counts everyone
-    await screen.locator('[data-result="agree"] .bar-pct').filter(has_text="60%").wait_for()
+    await screen.get_by_text(re.compile(r"\(Professional, Gemeente\)$")).wait_for()  # the groups it weighs
+    # the total still counts everyone (3 agree of 6)
+    await screen.locator('[data-result="agree"] .bar-pct').filter(has_text="50%").wait_for()
     # everything fits on a 720p projector
     assert await screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
     box = await rows.last.bounding_box()

@@ -25,7 +25,8 @@ async def test_create_event_contract(server):
     assert event["urls"] == {"audience": f"{server.url}/e/{event['code']}",
                              "projector": f"{server.url}/projector/{event['code']}",
                              "moderator": f"{server.url}/moderate/{event['code']}?key={event['moderator_key']}"}
-    async with httpx.AsyncClient(base_url=server.url) as http:
+    # Nothing is revealed yet: the organiser (admin password) sees the counts (issue 12: hidden means hidden).
+    async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"}) as http:
         results = (await http.get(f"/api/events/{event['code']}/results")).json()
     assert (results["code"], results["title"]) == (event["code"], "Testdebat")
     assert [{key: p[key] for key in ("id", "text", "counts", "voters")} for p in results["propositions"]] == [

@@ -27,6 +27,7 @@ ADVISORIES = {
     "orjson": ("3.9.15", "CVE-2024-27454 unbounded recursion on deeply nested input"),
     "babel": ("2.9.1", "CVE-2021-42771 path traversal in locale loading"),
     "httpx": ("0.23.0", "CVE-2021-41945 URL parsing"),
+    "openpyxl": ("2.4.2", "CVE-2017-5992 XML external entities when reading a workbook"),
 }
 
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"

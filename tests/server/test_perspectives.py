@@ -32,6 +32,13 @@ def expected_round(votes: dict[str, tuple[str, str | None]], k: int) -> dict:
     for name in PERSPECTIVES:
         group = {c: sum(1 for choice, p in votes.values() if p == name and choice == c) for c in CHOICES}
         by[name] = {"counts": group, "voters": sum(group.values())} if sum(group.values()) >= k else None
+    # Secondary suppression (issue 12): exactly one withheld group with voters would follow from the hall
+    # total minus the others, so the smallest shown group (the later of equals) is withheld too.
+    sizes = {name: sum(1 for _, p in votes.values() if p == name) for name in PERSPECTIVES}
+    withheld = [name for name in PERSPECTIVES if by[name] is None and sizes[name]]
+    shown = [name for name in PERSPECTIVES if by[name] is not None]
+    if len(withheld) == 1 and shown:
+        by[min(reversed(shown), key=lambda name: sizes[name])] = None
     return {"counts": counts, "voters": len(votes), "by_perspective": by}
 
 
@@ -141,8 +148,13 @@ async def test_hand_counts_count_and_are_marked(server):
     tally = await moderator.wait_latest("tally", lambda m: m["voters"] == 17)
     assert tally["counts"] == {"agree": 5, "disagree": 12, "neutral": 0}
     assert tally["manual"] == {"agree": 4, "disagree": 12, "neutral": 0}
-    assert tally["by_perspective"]["Anders"] == {"counts": {"agree": 4, "disagree": 2, "neutral": 0}, "voters": 6}
-    assert tally["by_perspective"]["Gemeente"]["voters"] == 1
+    # Issue 12: hand counts never lift the guard (Anders has no phone voter), and with Anders the only group
+    # withheld, Gemeente (the smallest shown) is withheld too; the hands still count in the hall total.
+    assert tally["by_perspective"]["Anders"] is None
+    assert tally["by_perspective"]["Gemeente"] is None
+    await phone.request({"type": "perspective", "value": "Anders"})  # a phone voter: Anders passes min_group=1
+    tally = await moderator.wait_latest("tally", lambda m: m["by_perspective"]["Anders"] is not None)
+    assert tally["by_perspective"]["Anders"] == {"counts": {"agree": 5, "disagree": 2, "neutral": 0}, "voters": 7}
     bad = await moderator.request({"type": "hand_count", "proposition": "p1", "counts": {"agree": 1},
                                    "perspective": "Nobody"})
     assert bad["code"] == "unknown_perspective"

@@ -6,9 +6,11 @@ import re
 
 import httpx
 
-from bench.servers import LiveProcess
+from bench.servers import ADMIN_PASSWORD, LiveProcess
 
 from ..support.clients import Moderator, Phone, create_event
+
+ORGANISER = {"Authorization": f"Bearer {ADMIN_PASSWORD}"}  # unrevealed counts are for organisers (issue 12)
 
 
 async def test_restart_keeps_events_and_votes(tmp_path):
@@ -37,7 +39,7 @@ async def test_restart_keeps_events_and_votes(tmp_path):
 
     again = await LiveProcess(tmp_path / "data").start()
     try:
-        async with httpx.AsyncClient(base_url=again.url) as http:
+        async with httpx.AsyncClient(base_url=again.url, headers=ORGANISER) as http:
             results = (await http.get(f"/api/events/{code}/results")).json()
         assert results["propositions"][0]["counts"] == {"agree": 5, "disagree": 0, "neutral": 0}
         # The demo debate is created once, not again on every start.

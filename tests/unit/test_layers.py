@@ -17,6 +17,7 @@ FORBIDDEN_TRANSITIVELY = {
     "model": PURE | STORAGE,
     "definition": PURE | STORAGE,
     "results": PURE | STORAGE,
+    "spreadsheet": PURE | STORAGE,
     "questions": PURE | STORAGE,
     "keys": PURE | {"live"},
     "auth": PURE | STORAGE,

@@ -1,9 +1,10 @@
 -- One vote. KEYS: props, state, votes, counts, perspectives.
 -- ARGV: proposition, participant, choice, expires_at_ms.
 -- Checks that the proposition is current and open, stores the participant's vote (with
--- their perspective at this moment) for the proposition's current round, last vote wins,
--- and moves the counts, all at once: a vote is either counted before a close or rejected
--- after it, and counts always equal the stored votes.
+-- their perspective now; lua/perspective.lua moves it while voting is open) for the
+-- proposition's current round, last vote wins, and moves the counts, all at once: a
+-- vote is either counted before a close or rejected after it, and counts always equal
+-- the stored votes.
 -- Stored format (read back only by live/store/votes.py):
 --   votes:  "<round>:<participant>" -> "<choice>" or "<choice>:<perspective index>"
 --   counts: "<round>:<choice>" (every phone), "<round>:<choice>:<index>" (phones of a
