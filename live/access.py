@@ -152,18 +152,32 @@ class Access:
         return await self._guarded("moderator", self.stores.keys.event_failures(code), address, code,
                                    same_secret(key, found[0]))
 
-    async def moderator_session(self, code: str) -> str:
-        found = await self.stores.events.event_secrets(code)
+    async def moderator_session(self, event: Event) -> str:
+        """A new session for one device: its own id, kept in Redis until it logs out."""
+        found = await self.stores.events.event_secrets(event.code)
         if found is None:
             raise RuleError("unknown_event")
-        return (await self.signer()).moderator_session(code, found[1])
+        session = secrets.token_urlsafe(12)
+        await self.stores.events.add_session(event.code, session, event.expires_at)
+        return (await self.signer()).moderator_session(event.code, found[1], session)
 
     async def moderator_session_valid(self, code: str, cookie: str | None) -> bool:
-        version = (await self.signer()).moderator_version(code, cookie)
-        if version is None:
+        claim = (await self.signer()).moderator_claim(code, cookie)
+        if claim is None or claim[1] is None:
             return False
         found = await self.stores.events.event_secrets(code)
-        return found is not None and found[1] == version
+        return found is not None and found[1] == claim[0] and await self.stores.events.has_session(code, claim[1])
+
+    async def session_id(self, code: str, cookie: str | None) -> str | None:
+        claim = (await self.signer()).moderator_claim(code, cookie)
+        return claim[1] if claim else None
+
+    async def log_out_moderator(self, code: str, cookie: str | None) -> None:
+        """End this device's session only (and close its sockets); the other devices stay."""
+        session = await self.session_id(code, cookie)
+        if session is not None:
+            await self.stores.events.drop_session(code, session)
+            await self.bus.revoke_moderators(code, only=session)
 
     async def control_allowed(self, code: str, per_second: int) -> bool:
         """The control API's rate limit: at most `per_second` actions a second per event."""
@@ -173,6 +187,15 @@ class Access:
         """Void every moderator session of the event and close their open sockets."""
         await self.stores.events.revoke_sessions(code)
         await self.bus.revoke_moderators(code)
+
+    async def rotate_moderator_key(self, code: str) -> str:
+        """A new moderator key: old links and Bearer keys stop at once (and sockets opened
+        with the old key close); signed-in sessions stay."""
+        key = secrets.token_urlsafe(18)
+        if not await self.stores.events.set_moderator_key(code, key):
+            raise RuleError("unknown_event")
+        await self.bus.revoke_moderators(code, only="key")
+        return key
 
     # --- organisers -------------------------------------------------------------------
 

@@ -128,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/moderate/{code}", pages.moderator),
         Route("/moderate/{code}", signin.moderator_login, methods=["POST"]),
         Route("/moderate/{code}/logout", signin.moderator_logout, methods=["POST"]),
+        Route("/moderate/{code}/logout-all", signin.moderator_logout, methods=["POST"]),
+        Route("/moderate/{code}/key", signin.rotate_moderator_key, methods=["POST"]),
         Route("/new", pages.new_event_form, methods=["GET", "POST"]),
         Route("/healthz", api.healthz),
         Route("/api/events", api.create_event, methods=["POST"]),

@@ -49,19 +49,29 @@ class Signer:
             return None
         return participant if event == code and isinstance(participant, str) else None
 
-    # Moderators: the cookie names the event and a session version kept in Redis;
-    # logging out bumps the version, which revokes every earlier cookie.
-    def moderator_session(self, code: str, version: int) -> str:
-        return self._moderators.dumps([code, version])
+    # Moderators: the cookie names the event, a session version kept in Redis and the
+    # session's own id (one per device, kept in a set in Redis). Logging out one device
+    # drops its id; logging out every device bumps the version, which revokes every
+    # earlier cookie.
+    def moderator_session(self, code: str, version: int, session: str | None = None) -> str:
+        return self._moderators.dumps([code, version] if session is None else [code, version, session])
 
-    def moderator_version(self, code: str, cookie: str | None) -> int | None:
+    def moderator_claim(self, code: str, cookie: str | None) -> tuple[int, str | None] | None:
+        """(version, session id or None) of a valid cookie for this event, else None."""
         if not cookie or len(cookie) > 300:
             return None
         try:
-            event, version = self._moderators.loads(cookie, max_age=MODERATOR_SESSION_SECONDS)
+            claim = self._moderators.loads(cookie, max_age=MODERATOR_SESSION_SECONDS)
         except (BadSignature, ValueError, TypeError):
             return None
-        return version if event == code and isinstance(version, int) else None
+        if not isinstance(claim, list) or len(claim) not in (2, 3) or claim[0] != code or \
+                not isinstance(claim[1], int) or (len(claim) == 3 and not isinstance(claim[2], str)):
+            return None
+        return claim[1], claim[2] if len(claim) == 3 else None
+
+    def moderator_version(self, code: str, cookie: str | None) -> int | None:
+        claim = self.moderator_claim(code, cookie)
+        return claim[0] if claim else None
 
     # The organiser's session works like the moderator's: a version kept in Redis.
     # ("admin" is the name inside the signed cookie since 0.1; changing it would sign everyone out.)

@@ -6,12 +6,7 @@ dropped, and a periodic audit compares every room with Redis and repairs anythin
 dropped notice missed. The bus reads and writes through the stores and feeds this
 worker's rooms; it never touches a socket.
 
-| notice    | payload                         | sent when                                 |
-|-----------|---------------------------------|-------------------------------------------|
-| state     | the state's fields (store.state) | a transition, inside its MULTI           |
-| tally     | a model.Tally                    | after a burst of votes on one worker     |
-| questions | the questions version            | a question was asked, upvoted, moderated |
-| revoke    | everyone (bool)                  | the moderators logged out; everyone: deleted |
+The notices and their codec are in live/notices.py.
 """
 
 from __future__ import annotations
@@ -29,7 +24,9 @@ import msgspec
 
 from . import protocol
 from .errors import StoreUnavailable
-from .model import Tally, closing_deadline
+from .model import closing_deadline
+from .notices import (QuestionsNotice, RevokeNotice, StateNotice, TallyNotice, decode_notice,
+                      encode_notice)
 from .outbox import Throttle
 from .rooms import Room, Rooms
 from .store import Stores
@@ -42,38 +39,6 @@ PUBLISH_INTERVAL = 0.05  # how often one worker rings the bell with its newest t
 QUESTIONS_INTERVAL = 0.25  # question lists are re-read from Redis at most 4 times a second
 TICK_INTERVAL = 2.0  # presence reports and the audit against Redis
 PRESENCE_TTL_MS = 10_000
-
-
-class Notice(msgspec.Struct, tag_field="kind"):
-    code: str
-
-
-class StateNotice(Notice, tag="state"):
-    state: dict[str, str]
-
-
-class TallyNotice(Notice, tag="tally"):
-    tally: Tally
-
-
-class QuestionsNotice(Notice, tag="questions"):
-    version: int
-
-
-class RevokeNotice(Notice, tag="revoke"):
-    everyone: bool = False  # the event was deleted: every socket, not only the moderators'
-
-
-_notice_decoder = msgspec.json.Decoder(StateNotice | TallyNotice | QuestionsNotice | RevokeNotice)
-
-
-def encode_notice(notice: Notice) -> bytes:
-    return msgspec.json.encode(notice)
-
-
-def decode_notice(data: bytes | str) -> Notice:
-    """Raises msgspec.DecodeError or msgspec.ValidationError for a malformed notice."""
-    return _notice_decoder.decode(data)
 
 
 class Feed:
@@ -119,9 +84,8 @@ class Bus:
 
     # --- state ----------------------------------------------------------------------
 
-    @staticmethod
-    def state_notice(code: str, state) -> bytes:
-        return encode_notice(StateNotice(code=code, state=state_fields(state)))
+    def state_notice(self, code: str, state, propositions: list[dict] | None = None) -> bytes:
+        return encode_notice(StateNotice(code=code, state=state_fields(state), propositions=propositions))
 
     def show_state(self, code: str, state) -> None:
         """Pass a state on to this worker's room; when it moved to another proposition or
@@ -221,8 +185,8 @@ class Bus:
             return  # the audit tries again
         room.send_questions(lists)
 
-    async def revoke_moderators(self, code: str) -> None:
-        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code=code)))
+    async def revoke_moderators(self, code: str, only: str | None = None) -> None:
+        await self.stores.notices.publish(code, encode_notice(RevokeNotice(code, only)))
 
     async def event_deleted(self, code: str) -> None:
         await self.stores.notices.publish(code, encode_notice(RevokeNotice(code=code, everyone=True)))
@@ -239,15 +203,19 @@ class Bus:
         if room is None:
             return
         if isinstance(notice, StateNotice):
+            room.set_propositions(notice.propositions)  # after an edit of the debate: the new order first
             self.show_state(notice.code, state_from_fields(notice.state))
         elif isinstance(notice, TallyNotice):
             room.set_tally(notice.tally)
         elif isinstance(notice, QuestionsNotice):
             self._questions_changed(notice.code, notice.version)
         elif isinstance(notice, RevokeNotice):
-            # The moderators logged out: their sessions are void, so are their sockets. Or the
-            # event was deleted: nothing is left to show or to vote on.
-            (room.close_everyone if notice.everyone else room.close_moderators)(WS_1008_POLICY_VIOLATION)
+            # Moderators logged out (all, one device, or those of an old key): their sockets go. Or
+            # the event was deleted: nothing is left to show or to vote on.
+            if notice.everyone:
+                room.close_everyone(WS_1008_POLICY_VIOLATION)
+            else:
+                room.close_moderators(WS_1008_POLICY_VIOLATION, notice.only)
 
     async def run(self) -> None:
         """Subscribe, resync every room, stream notices; on any failure start over."""
@@ -292,10 +260,10 @@ class Bus:
                 if room.reported_online > 0:
                     await self.stores.presence.report_online(code, self.worker, 0, PRESENCE_TTL_MS)
                 continue
-            await self.stores.presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS)
+            await self.stores.presence.report_online(code, self.worker, room.online, PRESENCE_TTL_MS, room.moderators)
             room.reported_online = room.online
             if room.outboxes["moderator"]:
-                room.send_presence(protocol.presence(await self.stores.presence.count_online(code),
+                room.send_presence(protocol.presence(*await self.stores.presence.count_both(code),
                                                      await self.stores.guards.alerts(code)))
             await self.resync(room)
 

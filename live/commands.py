@@ -37,7 +37,7 @@ class Goto(msgspec.Struct):
 
 
 class Simple(msgspec.Struct):
-    """close, reveal, hide: commands with nothing but an id."""
+    """close, reveal, hide, hand_counts: commands with nothing but an id."""
 
     id: MessageId = None
 
@@ -61,6 +61,32 @@ class HandCount(msgspec.Struct):
     counts: HandCounts
     round: Literal[ROUNDS] = 1
     perspective: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    id: MessageId = None
+
+
+PropositionText = Annotated[str, msgspec.Meta(max_length=2000)]  # cleaned and limited by definition.edit
+
+
+class AddProposition(msgspec.Struct):
+    text: PropositionText
+    after: PropositionId | None = None
+    id: MessageId = None
+
+
+class EditProposition(msgspec.Struct):
+    proposition: PropositionId
+    text: PropositionText
+    id: MessageId = None
+
+
+class MoveProposition(msgspec.Struct):
+    proposition: PropositionId
+    index: Annotated[int, msgspec.Meta(ge=0, le=1000)]
+    id: MessageId = None
+
+
+class RemoveProposition(msgspec.Struct):
+    proposition: PropositionId
     id: MessageId = None
 
 
@@ -124,7 +150,9 @@ COMMANDS: dict[str, dict[str, type]] = {
     "projector": {"sync": Sync},
     "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
-                  "hand_count": HandCount, "countdown": Countdown, "compare": ShowComparison},
+                  "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown, "compare": ShowComparison,
+                  "add_proposition": AddProposition, "edit_proposition": EditProposition,
+                  "move_proposition": MoveProposition, "remove_proposition": RemoveProposition},
 }
 
 _envelope = msgspec.json.Decoder(_Envelope)

@@ -1,6 +1,7 @@
 """Guards on the connections themselves, below the app: a deadline for every request head
 (slowloris, silent and half-sent handshakes), the open-file limit, and a budget of
-sockets that sheds load with a clear close (1013) before the worker runs out of files.
+sockets that sheds load with a clear close (1013) before the worker runs out of files, and
+the token bucket that limits what one socket may send.
 
 Transport only: knows uvicorn's HTTP protocol, nothing of events or Redis.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import resource
+import time
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -84,3 +86,21 @@ class SocketBudget:
 
 
 SOCKETS = SocketBudget()
+
+
+class TokenBucket:
+    """Allows `rate` messages a second with bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False

@@ -145,6 +145,41 @@ class Debate:
                                                          event.expires_at)
         self.bus.note_vote(event.code, proposition, round_, version)
 
+    async def edit_propositions(self, event: Event, action: str, proposition: str | None = None,
+                                text: str | None = None, after: str | None = None,
+                                index: int | None = None) -> str | None:
+        """Add, edit, move or remove a proposition, atomically against votes and other
+        moderators; every client gets the new order. Returns the id of an added one."""
+        added = None
+
+        def change(stored: Event, current: str | None, has_votes: bool, counter: int):
+            nonlocal added
+            if action == "remove" and has_votes:
+                raise RuleError("has_votes")
+            if action == "remove" and proposition == current:
+                raise RuleError("is_current")
+            if action == "add":
+                added = definition.next_id(stored.propositions, counter)
+                counter = int(added[1:])
+            return definition.edit(stored.propositions, action, proposition, text, after, index, added,
+                                   keep_earlier=has_votes), counter
+
+        target = proposition if action in ("edit", "remove") else None
+        edited, state = await self.stores.events.edit_propositions(
+            event.code, target, change, lambda new, stored: self.bus.state_notice(event.code, new, stored))
+        room = self.bus.rooms.get(event.code)
+        if room is not None:  # this worker at once; the others by the notice
+            room.set_propositions(definition.stored(edited.propositions))
+        self.bus.show_state(event.code, state)
+        return added
+
+    async def hand_counts(self, event: Event) -> list[dict]:
+        """The saved hand counts, per proposition (in order) and round; perspective None is the hall."""
+        saved = await self.stores.votes.hand_counts(event.code, [p.id for p in event.propositions])
+        return [{"proposition": proposition, "round": round_, "counts": counts,
+                 "perspective": event.perspectives[index - 1] if index and index <= len(event.perspectives) else None}
+                for proposition, round_, index, counts in saved]
+
     # --- participants -----------------------------------------------------------------
 
     async def cast_vote(self, event: Event, participant: str, proposition: str, choice: str) -> int:

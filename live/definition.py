@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import msgspec
 
-from .errors import ValidationError
+from .errors import RuleError, ValidationError
 from .model import DEFAULT_MIN_GROUP, LANGUAGES, Event, Proposition
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
@@ -169,9 +170,59 @@ def validate(definition: EventDefinition) -> EventDefinition:
                                    accent=definition.accent.lower() if definition.accent else None)
 
 
-def proposition_ids(texts: list[str]) -> tuple[Proposition, ...]:
-    """The propositions of an event, numbered p1..pN in order (the one place ids are made)."""
-    return tuple(Proposition(id=f"p{i + 1}", text=text, index=i) for i, text in enumerate(texts))
+def proposition_ids(texts: list) -> tuple[Proposition, ...]:
+    """The propositions of an event, numbered p1..pN in order (the one place ids are made).
+    Stored after an edit as {"id", "text", "earlier"} objects: ids stay when the order changes."""
+    return tuple(Proposition(id=t["id"], text=t["text"], index=i, earlier=tuple(t.get("earlier") or ()))
+                 if isinstance(t, dict) else Proposition(id=f"p{i + 1}", text=t, index=i)
+                 for i, t in enumerate(texts))
+
+
+def next_id(propositions: tuple[Proposition, ...], counter: int = 0) -> str:
+    """A fresh id for an added proposition: never one that was used before (the counter
+    grows with every addition; the largest pN seen is the floor)."""
+    used = [int(p.id[1:]) for p in propositions if p.id[1:].isdigit()]
+    return f"p{max([counter, len(propositions), *used]) + 1}"
+
+
+def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | None = None,
+         text: str | None = None, after: str | None = None, index: int | None = None,
+         new_id: str | None = None, keep_earlier: bool = False) -> tuple[Proposition, ...]:
+    """The propositions after one edit (add, edit, move, remove), renumbered. Pure.
+    Raises RuleError: unknown_proposition, bad_index, proposition_text."""
+    items = list(propositions)
+    ids = [p.id for p in items]
+    if text is not None:
+        text = clean_text(text)
+        if not text or len(text) > MAX_PROPOSITION:
+            raise RuleError("proposition_text")
+    if action == "add":
+        if after is not None and after not in ids:
+            raise RuleError("unknown_proposition")
+        if len(items) >= MAX_PROPOSITIONS:
+            raise RuleError("bad_index")
+        items.insert(len(items) if after is None else ids.index(after) + 1, Proposition(new_id, text, 0))
+    else:
+        if proposition not in ids:
+            raise RuleError("unknown_proposition")
+        at = ids.index(proposition)
+        if action == "edit":
+            old = items[at]
+            if old.text != text:
+                items[at] = replace(old, text=text, earlier=old.earlier + (old.text,) if keep_earlier else old.earlier)
+        elif action == "move":
+            if index is None or not 0 <= index < len(items):
+                raise RuleError("bad_index")
+            items.insert(index, items.pop(at))
+        else:  # remove
+            items.pop(at)
+    return tuple(replace(p, index=i) for i, p in enumerate(items))
+
+
+def stored(propositions: tuple[Proposition, ...]) -> list[dict]:
+    """The propositions as kept in the event hash after an edit."""
+    return [{"id": p.id, "text": p.text, **({"earlier": list(p.earlier)} if p.earlier else {})}
+            for p in propositions]
 
 
 def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_logo: bool = False) -> Event:

@@ -21,6 +21,8 @@ every script and transaction that writes a per-event key is given.
 |                              |      | one perspective), read only by store/votes.py `tally_from` |
 |                              |      | "v" -> version (bumped on every change)                    |
 | P:{C}:online                 | hash | worker id -> "<connected phones>:<expires ms>"             |
+| P:{C}:monline                | hash | worker id -> "<moderator sockets>:<expires ms>"            |
+| P:{C}:msessions              | set  | ids of the moderator sessions signed in (one per device)   |
 | P:{C}:q:meta                 | hash | next (question id counter), v (questions version),         |
 |                              |      | pinned (question id), premoderation ("1"/"0")              |
 | P:{C}:q:data                 | hash | question id -> JSON {text, name, author, created}          |
@@ -89,6 +91,12 @@ class Keys:
     def online(self, code: str) -> str:
         return f"{self._event(code)}:online"
 
+    def moderators_online(self, code: str) -> str:
+        return f"{self._event(code)}:monline"
+
+    def moderator_sessions(self, code: str) -> str:
+        return f"{self._event(code)}:msessions"
+
     def question(self, code: str, part: str) -> str:
         """One of the question keys above (QUESTION_PARTS)."""
         return f"{self._event(code)}:q:{part}"
@@ -101,7 +109,8 @@ class Keys:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
                 self.logo(code), self.alerts(code), self.event_failures(code), self.identities(code),
-                self.flagged(code), self.quick(code), *self.questions(code)]
+                self.flagged(code), self.quick(code), self.moderator_sessions(code), self.moderators_online(code),
+                *self.questions(code)]
         for proposition in proposition_ids:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
         return keys

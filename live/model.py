@@ -38,6 +38,7 @@ class Proposition:
     id: str
     text: str
     index: int
+    earlier: tuple[str, ...] = ()  # earlier texts, when it was edited after votes came in
 
 
 @dataclass(frozen=True)

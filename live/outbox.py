@@ -18,7 +18,7 @@ class Outbox:
     state, tally and presence are single slots in which the newest replaces the older."""
 
     __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
-                 "_presence", "_questions", "_status", "_wake", "has_waiting", "_close_code")
+                 "_presence", "_questions", "_status", "_wake", "has_waiting", "_close_code", "by_key", "session")
 
     def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
         self.role = role
@@ -34,6 +34,8 @@ class Outbox:
         self._wake = asyncio.Event()
         self.has_waiting = False  # this participant has questions waiting for moderation
         self._close_code: int | None = None
+        self.by_key = False  # a moderator socket opened with the key (not a session): closes on a new key
+        self.session = None  # the moderator session (device) a socket was opened with: closes on its logout
 
     def reply(self, message: str) -> None:
         self._replies.append(message)

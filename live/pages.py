@@ -152,6 +152,8 @@ async def moderator(request: Request) -> Response:
             return await sign_in_moderator(request, event)
         return await login_page(request, event, wrong=True)
     if not await has_moderator_session(request, event):
+        if await organiser_signed_in(request):  # an organiser needs no event's key
+            return await sign_in_moderator(request, event)
         return await login_page(request, event)
     base = base_url(request)
     return _no_store(render(request, "moderator.html", {
@@ -159,6 +161,7 @@ async def moderator(request: Request) -> Response:
         "audience_url": f"{base}/e/{event.code}", "projector_url": f"{base}/projector/{event.code}",
         "csrf_token": (await access.signer()).csrf_token(request.cookies.get(moderator_cookie(event.code))),
         "logout_url": f"/moderate/{event.code}/logout",
+        "logout_all_url": f"/moderate/{event.code}/logout-all", "rotate_url": f"/moderate/{event.code}/key",
         "results_url": f"/results/{event.code}", "definition_url": f"/moderate/{event.code}/definition.json",
     }, event=event))
 

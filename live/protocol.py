@@ -38,6 +38,10 @@ ERROR_TEXT = {
     "unknown_perspective": N_("This perspective is not one of this event's."),
     "bad_round": N_("There are only two rounds."),
     "round_over": N_("A later round has already been opened."),
+    "has_votes": N_("This proposition has votes: it cannot be removed (its text can still be edited)."),
+    "is_current": N_("This proposition is on the screen now: move to another one first."),
+    "bad_index": N_("There is no such place in the list of propositions."),
+    "proposition_text": N_("A proposition needs a text of at most 500 characters."),
 }
 ERROR_LIMITS = {"too_long": MAX_QUESTION, "name_too_long": MAX_NAME}
 
@@ -67,8 +71,18 @@ def event_view(event: Event, role: str) -> dict:
             "total": len(event.propositions), "perspectives": list(event.perspectives),
             "min_group": event.min_group}
     if role == "moderator":
-        view["propositions"] = [{"id": p.id, "text": p.text, "index": p.index} for p in event.propositions]
+        view["propositions"] = proposition_list(event)
     return view
+
+
+def proposition_list(event: Event) -> list[dict]:
+    return [{"id": p.id, "text": p.text, "index": p.index, **({"earlier": list(p.earlier)} if p.earlier else {})}
+            for p in event.propositions]
+
+
+def propositions(event: Event) -> str:
+    """To the consoles after an edit of the debate: every proposition, in the new order."""
+    return encode({"type": "propositions", "propositions": proposition_list(event), "total": len(event.propositions)})
 
 
 def welcome(event: Event, role: str, participant_token: str | None = None) -> str:
@@ -138,8 +152,11 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
     return message
 
 
-def presence(online: int, alerts: dict[str, int] | None = None) -> str:
-    return encode({"type": "presence", "online": online, "alerts": alerts or {}})
+def presence(online: int, moderators: int | None = None, alerts: dict[str, int] | None = None) -> str:
+    message = {"type": "presence", "online": online, "alerts": alerts or {}}
+    if moderators is not None:
+        message["moderators"] = moderators  # moderator devices connected (sockets), this one included
+    return encode(message)
 
 
 def _questions(lists: QuestionLists, items: list[dict], upvoted: list[str] | None = None) -> str:

@@ -41,6 +41,8 @@ class Report:
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
             if raw:
                 entry["flagged"] = rounds["1"]["flagged"]
+            if proposition.earlier:  # edited after votes came in: the texts it had before
+                entry["earlier"] = list(proposition.earlier)
             if sealed and not raw and not status.revealed:
                 entry = results.sealed(entry)
             elif "2" in rounds:

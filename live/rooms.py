@@ -8,8 +8,9 @@ only decides who gets which message, encoding each message once per role.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from . import protocol, results
+from . import definition, protocol, results
 from .clock import now_ms
 from .model import DebateState, Event, Tally
 from .outbox import Outbox, Throttle
@@ -23,7 +24,7 @@ class Room:
     """One event's sockets on this worker, with the newest state and tally seen."""
 
     def __init__(self, event: Event):
-        self.event = event  # the definition (immutable), for what each role may see
+        self.event = event  # the definition, for what each role may see (replaced when the debate is edited)
         self.code = event.code
         self.outboxes: dict[str, set[Outbox]] = {role: set() for role in protocol.ROLES}
         self.state: DebateState | None = None  # a cache of Redis, by seq
@@ -160,9 +161,24 @@ class Room:
         for outbox in self.outboxes["moderator"]:
             outbox.presence(message)
 
-    def close_moderators(self, code: int) -> None:
+    @property
+    def moderators(self) -> int:
+        return len(self.outboxes["moderator"])
+
+    def set_propositions(self, stored: list[dict] | None) -> None:
+        """The debate was edited: the new list (definition.stored), and the consoles are told."""
+        if stored is None:
+            return
+        self.event = replace(self.event, propositions=definition.proposition_ids(stored))
+        message = protocol.propositions(self.event)
+        for outbox in self.outboxes["moderator"]:
+            outbox.reply(message)
+
+    def close_moderators(self, code: int, only: str | None = None) -> None:
+        """Every moderator socket; with `only`, those opened with the key ("key") or one session."""
         for outbox in list(self.outboxes["moderator"]):
-            outbox.close(code)
+            if only is None or (outbox.by_key if only == "key" else outbox.session == only):
+                outbox.close(code)
 
     def close_everyone(self, code: int) -> None:
         for outbox in list(self.everyone()):
@@ -188,7 +204,8 @@ class Rooms:
             room = self.rooms[event.code] = Room(event)
             if self.on_change is not None:
                 self.on_change(event.code, True)
-        room.event = event
+        # else keep the room's event: an edit of the debate may have reached it after this
+        # socket loaded its copy (edits arrive with the state notice, see Room.set_propositions)
         room.outboxes[outbox.role].add(outbox)
         if outbox.role == "audience":
             room.online += 1

@@ -7,12 +7,12 @@ Transport only: the secrets and sessions themselves are checked by `access`.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from . import i18n
 from .auth import ORGANISER_COOKIE, bearer, moderator_cookie
 from .model import Event
-from .web import FORM_LIMITS, address, event_or_404, render, set_cookie, use_language
+from .web import FORM_LIMITS, address, base_url, event_or_404, event_urls, render, set_cookie, use_language
 
 
 async def has_moderator_session(request: Request, event: Event) -> bool:
@@ -61,7 +61,7 @@ async def sign_in_moderator(request: Request, event: Event) -> Response:
     """To the console, with a session cookie (a browser-session cookie, same-site only)."""
     response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
     set_cookie(request, response, moderator_cookie(event.code),
-               await request.state.access.moderator_session(event.code), max_age=None, samesite="strict")
+               await request.state.access.moderator_session(event), max_age=None, samesite="strict")
     return response
 
 
@@ -75,13 +75,29 @@ async def moderator_login(request: Request) -> Response:
 
 
 async def moderator_logout(request: Request) -> Response:
+    """This device only; `/logout-all` (everywhere) voids every session of the event."""
     event = await event_or_404(request)
     form = await request.form(**FORM_LIMITS)
+    everywhere = request.url.path.endswith("/logout-all")
     if await csrf_valid(request, form, moderator_cookie(event.code)) and await has_moderator_session(request, event):
-        await request.state.access.log_out_moderators(event.code)
+        if everywhere:
+            await request.state.access.log_out_moderators(event.code)
+        else:
+            await request.state.access.log_out_moderator(event.code, request.cookies.get(moderator_cookie(event.code)))
     response = RedirectResponse(f"/moderate/{event.code}", status_code=303)
     response.delete_cookie(moderator_cookie(event.code), path="/")
     return response
+
+
+async def rotate_moderator_key(request: Request) -> Response:
+    """From a signed-in console: a new moderator key, shown once (JSON); old links stop."""
+    event = await event_or_404(request)
+    form = await request.form(**FORM_LIMITS)
+    if not await csrf_valid(request, form, moderator_cookie(event.code)) or not await has_moderator_session(request, event):
+        return JSONResponse({"error": "forbidden"}, status_code=403)
+    key = await request.state.access.rotate_moderator_key(event.code)
+    return JSONResponse({"moderator_key": key, "moderator": event_urls(base_url(request), event.code, key)["moderator"]},
+                        headers={"Cache-Control": "no-store"})
 
 
 # --- organisers ------------------------------------------------------------------------

@@ -27,10 +27,11 @@ from .auth import (
     participant_cookie,
 )
 from .clock import now_ms
-from .connections import SOCKETS
+from .connections import SOCKETS, TokenBucket
 from .errors import ProtocolError, RuleError, StoreUnavailable
 from .model import Event
 from .outbox import Outbox
+from .rooms import Room
 
 if TYPE_CHECKING:
     from .access import Access
@@ -41,33 +42,19 @@ log = logging.getLogger(__name__)
 MAX_STRIKES = 200  # messages over the rate limit (or undecodable) before the socket is closed
 
 
-class TokenBucket:
-    """Allows `rate` messages a second with bursts of `burst`."""
-
-    def __init__(self, rate: float, burst: float):
-        self.rate, self.burst = rate, burst
-        self.tokens = burst
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
 @dataclass
 class Connection:
     """One accepted socket: who it is, for which event, and where its messages go."""
 
     debate: "Debate"
-    event: Event
+    room: Room
     outbox: Outbox
     minted_here: bool = False  # its identity was minted on this socket (it never loaded the page)
     voted: bool = False
+
+    @property
+    def event(self) -> Event:
+        return self.room.event  # the newest definition: the debate may be edited on the night
 
 
 async def audience_socket(websocket: WebSocket) -> None:
@@ -120,13 +107,16 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     await websocket.accept()
     SOCKETS.open += 1
     rooms = websocket.state.rooms
-    connection = Connection(websocket.state.debate, event, Outbox(role, participant, language), minted)
+    outbox = Outbox(role, participant, language)
+    if role == "moderator":
+        outbox.by_key = bearer(websocket.headers.get("authorization")) is not None
+        if not outbox.by_key:
+            outbox.session = await access.session_id(event.code, websocket.cookies.get(moderator_cookie(event.code)))
+    connection = Connection(websocket.state.debate, rooms.join(event, outbox), outbox, minted)  # join before the snapshot
     opened = time.monotonic()
-    outbox = connection.outbox
-    rooms.join(event, outbox)  # subscribe (join the room) before the snapshot
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
-        outbox.reply(protocol.welcome(event, role, token))
+        outbox.reply(protocol.welcome(connection.event, role, token))
         await _send_snapshot(connection)
         await _receive(websocket, connection, settings.max_message_bytes)
         if outbox.closing:
@@ -262,6 +252,19 @@ async def _hand_count(c: Connection, command: commands.HandCount) -> None:
     c.outbox.reply(protocol.ack(command.id))
 
 
+async def _hand_counts(c: Connection, command: commands.Simple) -> None:
+    c.outbox.reply(protocol.ack(command.id, items=await c.debate.hand_counts(c.event)))
+
+
+async def _edit_propositions(c: Connection, command) -> None:
+    """add_proposition, edit_proposition, move_proposition, remove_proposition."""
+    action = type(command).__name__.removesuffix("Proposition").lower()
+    added = await c.debate.edit_propositions(c.event, action, getattr(command, "proposition", None),
+                                             getattr(command, "text", None), getattr(command, "after", None),
+                                             getattr(command, "index", None))
+    c.outbox.reply(protocol.ack(command.id, **({"proposition": added} if added else {})))
+
+
 async def _countdown(c: Connection, command: commands.Countdown) -> None:
     await c.debate.countdown(c.event, command.seconds, command.close)
     c.outbox.reply(protocol.ack(command.id))
@@ -283,7 +286,10 @@ def _debate_command(name: str):
 
 HANDLERS = {
     "vote": _vote, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
-    "question": _moderate_question, "hand_count": _hand_count, "countdown": _countdown,
+    "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts,
+    **dict.fromkeys(("add_proposition", "edit_proposition", "move_proposition", "remove_proposition"),
+                    _edit_propositions),
+    "countdown": _countdown,
     "settings": _question_settings,
     **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare")},
 }

@@ -255,6 +255,9 @@ async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, mo
     await console.locator("#q-list > li").first.wait_for()
     await console.locator("#questions").scroll_into_view_if_needed()
     await shoot(console, out, "moderator-questions")
+    await remote.locator("#q-list > li").first.wait_for()
+    await remote.locator("#questions").scroll_into_view_if_needed()
+    await shoot(remote, out, "moderator-phone-questions")
 
     # --- afterwards: the printable report -------------------------------------------------
     await moderator.request(type="screen", show="proposition")

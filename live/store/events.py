@@ -6,15 +6,19 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 
 import orjson
 from redis.asyncio import Redis
+from redis.exceptions import WatchError
 
 from .. import definition
 from ..definition import EventDefinition
+from ..errors import RuleError
 from ..keys import Keys
-from ..model import DEFAULT_MIN_GROUP, Event
-from .base import REDIS_ERRORS, RedisStore, now_ms, redis_errors
+from ..model import DEFAULT_MIN_GROUP, DebateState, Event
+from .base import REDIS_ERRORS, RedisStore, lua, now_ms, redis_errors
+from .state import state_fields, state_from_fields
 
 CODE_TRIES = 20
 
@@ -123,7 +127,71 @@ class EventStore(RedisStore):
 
     @redis_errors
     async def revoke_sessions(self, code: str) -> int:
-        return await self.redis.hincrby(self.keys.event(code), "session_version", 1)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(self.keys.event(code), "session_version", 1)
+            pipe.delete(self.keys.moderator_sessions(code))
+            return (await pipe.execute())[0]
+
+    @redis_errors
+    async def add_session(self, code: str, session: str, expires_at: int) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.keys.moderator_sessions(code), session)
+            pipe.pexpireat(self.keys.moderator_sessions(code), expires_at)
+            await pipe.execute()
+
+    @redis_errors
+    async def has_session(self, code: str, session: str) -> bool:
+        return bool(await self.redis.sismember(self.keys.moderator_sessions(code), session))
+
+    @redis_errors
+    async def drop_session(self, code: str, session: str) -> None:
+        await self.redis.srem(self.keys.moderator_sessions(code), session)
+
+    @redis_errors
+    async def set_moderator_key(self, code: str, key: str) -> bool:
+        """A new moderator key (the old one stops at once); False if there is no such event."""
+        return bool(await self.redis.eval(lua("rekey"), 1, self.keys.event(code), key))
+
+    @redis_errors
+    async def edit_propositions(self, code: str, target: str | None, change, notice) -> tuple[Event, DebateState]:
+        """One edit of the list of propositions, atomic against votes and other moderators
+        (WATCH on the event, the state and the target's votes and counts; retried when any
+        changed). `change(event, current, has_votes, counter)` -> (propositions, counter).
+        In the same transaction the state's seq grows and `notice(state, stored)` is
+        published, so every client gets the new order, and in the order of the edits."""
+        event_key, props_key, state_key = self.keys.event(code), self.keys.props(code), self.keys.state(code)
+        watched = [event_key, state_key]
+        if target is not None:
+            watched += [self.keys.votes(code, target), self.keys.counts(code, target)]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(*watched)
+                    raw = await pipe.hgetall(event_key)
+                    event = event_from_hash(code, raw)
+                    if event is None:
+                        raise RuleError("unknown_event")
+                    state = state_from_fields(await pipe.hgetall(state_key))
+                    current = state.current
+                    has_votes = target is not None and (await pipe.hlen(watched[2]) > 0 or any(
+                        f.startswith("m") and int(v) > 0 for f, v in (await pipe.hgetall(watched[3])).items()))
+                    propositions, counter = change(event, current, has_votes, int(raw.get("pcounter") or 0))
+                    gone = {p.id for p in event.propositions} - {p.id for p in propositions}
+                    pipe.multi()
+                    pipe.hset(event_key, mapping={"propositions": orjson.dumps(definition.stored(propositions)).decode(),
+                                                  "pcounter": str(counter)})
+                    for proposition in gone:
+                        pipe.hdel(props_key, proposition)
+                        pipe.delete(self.keys.votes(code, proposition), self.keys.counts(code, proposition))
+                    pipe.hset(props_key, mapping={p.id: p.text for p in propositions})
+                    pipe.pexpireat(props_key, event.expires_at)
+                    state = replace(state, seq=state.seq + 1)
+                    pipe.hset(state_key, mapping=state_fields(state))
+                    pipe.publish(self.keys.channel(code), notice(state, definition.stored(propositions)))
+                    await pipe.execute()
+                    return replace(event, propositions=propositions), state
+                except WatchError:
+                    continue
 
     @redis_errors
     async def demo_code(self) -> str | None:

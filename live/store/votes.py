@@ -145,6 +145,27 @@ class VoteStore(RedisStore):
         return int(await self._hand_count_script(keys=[self.keys.counts(code, proposition)], args=args))
 
     @redis_errors
+    async def hand_counts(self, code: str, propositions: list[str]) -> list[tuple[str, int, int | None, dict]]:
+        """Every saved hand count: (proposition, round, perspective index or None, counts)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for proposition in propositions:
+                pipe.hgetall(self.keys.counts(code, proposition))
+            replies = await pipe.execute()
+        found = []
+        for proposition, fields in zip(propositions, replies):
+            groups: dict[tuple[int, int | None], dict] = {}
+            for field, value in fields.items():
+                round_, _, rest = field[1:].partition(":")
+                choice, _, index = rest.partition(":")
+                if field[:1] != "m" or not round_.isdigit() or choice not in CHOICES or int(value) <= 0:
+                    continue
+                group = groups.setdefault((int(round_), int(index) if index.isdigit() else None), {})
+                group[choice] = int(value)
+            for (round_, index), counts in sorted(groups.items(), key=lambda g: (g[0][0], g[0][1] or 0)):
+                found.append((proposition, round_, index, {c: counts.get(c, 0) for c in CHOICES}))
+        return found
+
+    @redis_errors
     async def set_perspective(self, code: str, participant: str, index: int | None,
                               expires_at: int) -> tuple[str, int, int] | None:
         """Declare, change or withdraw a perspective (lua/perspective.lua): a vote in the

@@ -11,6 +11,10 @@ export function setupControls(ctx) {
     alertClose: $('alert-close'),
     cmdStatus: $('cmd-status'),
     logout: $('logout-form'),
+    logoutAll: $('logout-all-form'),
+    rotate: $('rotate-form'),
+    newKey: $('new-key'),
+    newKeyLink: $('new-key-link'),
     buttons: Object.fromEntries(Array.from(document.querySelectorAll('[data-command]'), (b) => [b.dataset.command, b])),
     screens: Array.from(document.querySelectorAll('[data-screen]')),
   };
@@ -170,51 +174,80 @@ export function setupControls(ctx) {
   el.logout.addEventListener('submit', (event) => {
     if (!window.confirm(S.confirm_logout)) event.preventDefault();
   });
+  el.logoutAll.addEventListener('submit', (event) => {
+    if (!window.confirm(S.confirm_logout_all)) event.preventDefault();
+  });
+  // A new key: old links and Bearer keys stop at once; this session (and the others) stay.
+  el.rotate.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!window.confirm(S.confirm_rotate)) return;
+    try {
+      const response = await fetch(el.rotate.action, { method: 'POST', body: new FormData(el.rotate), cache: 'no-store' });
+      if (!response.ok) throw new Error(String(response.status));
+      const body = await response.json();
+      setText(el.newKeyLink, body.moderator);
+      el.newKey.hidden = false;
+    } catch (err) {
+      showAlert(S.error_generic);
+    }
+  });
 
-  let swallowSpaceKeyUp = false;
-  document.addEventListener('keydown', (event) => {
-    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
-    const target = event.target;
-    if (target.closest && target.closest('input, textarea, select, [contenteditable]')) return;
-    let action = null;
-    switch (event.key) {
+  /* The shortcuts always mean the debate, whatever was clicked last: one handler, on the
+     document in the capture phase, before any control sees the key. Only a text field keeps
+     its keys while the moderator types (Escape leaves it); a focused button, checkbox,
+     radio, select or link loses its focus and never takes Space or an arrow for itself
+     (Space would press it, an arrow would change a radio or a select). */
+  const NOT_TEXT = new Set(['button', 'checkbox', 'radio', 'submit', 'reset', 'range', 'color', 'file', 'image']);
+  function typing(node) {
+    if (!node || node.nodeType !== 1) return false;
+    if (node.isContentEditable || node.tagName === 'TEXTAREA') return true;
+    return node.tagName === 'INPUT' && !NOT_TEXT.has(node.type);
+  }
+  function shortcut(key) {
+    switch (key) {
       case 'ArrowRight':
       case 'PageDown':
-        action = 'next';
-        break;
+        return 'next';
       case 'ArrowLeft':
       case 'PageUp':
-        action = 'prev';
-        break;
+        return 'prev';
       case ' ':
       case 'Spacebar':
-        // On a question's button, a tab or a link Space keeps its own meaning (press it);
-        // on the proposition controls and everywhere else it opens or closes voting.
-        if (target.closest && target.closest('a, button') && !target.closest('.controls, .prop-list')) return;
-        action = ctx.state && ctx.state.phase === 'open' ? 'close' : 'open';
-        swallowSpaceKeyUp = true; // a focused button would otherwise click on keyup
-        break;
+        return ctx.state && ctx.state.phase === 'open' ? 'close' : 'open';
       case 'r':
       case 'R':
-        action = ctx.state && ctx.state.revealed ? 'hide' : 'reveal';
-        break;
+        return ctx.state && ctx.state.revealed ? 'hide' : 'reveal';
       case 'q':
       case 'Q':
-        action = 'screen';
-        break;
+        return 'screen';
       default:
-        return; // not a shortcut: let the browser have it
+        return null;
     }
+  }
+  let swallowSpaceKeyUp = false;
+  document.addEventListener('keydown', (event) => {
+    const focused = document.activeElement;
+    if (typing(focused) || typing(event.target)) {
+      if (event.key === 'Escape') focused.blur();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const action = shortcut(event.key);
+    if (action === null) return; // not a shortcut: Tab, Enter and the rest stay the browser's
     event.preventDefault();
+    event.stopPropagation();
+    if (focused && focused !== document.body && focused.blur) focused.blur();
+    if (event.key === ' ' || event.key === 'Spacebar') swallowSpaceKeyUp = true; // no click on keyup
     if (event.repeat) return;
     perform(action);
-  });
+  }, true);
   document.addEventListener('keyup', (event) => {
     if ((event.key === ' ' || event.key === 'Spacebar') && swallowSpaceKeyUp) {
       swallowSpaceKeyUp = false;
       event.preventDefault();
+      event.stopPropagation();
     }
-  });
+  }, true);
 
   return {
     run, goTo, render, showAlert, clearAlert, errorText,

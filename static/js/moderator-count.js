@@ -1,5 +1,5 @@
-/* live: the moderator's live count (bars, marker, the table per perspective), the hand
-   count form and the countdown, for the current proposition and round. */
+/* live: the moderator's live count (bars, marker, the table per perspective) and the
+   countdown, for the current proposition and round (hand counts: moderator-hands.js). */
 import {
   clock, drawBars, figures, format, markerOf, readBars, secondsLeft, setText, shares, show, weighedGroups,
 } from './connection.js';
@@ -20,11 +20,6 @@ export function setupCount(ctx) {
     compares: Array.from(document.querySelectorAll('[data-compare]')),
     splitBody: $('split-body'),
     bars: readBars(),
-    handForm: $('hand-form'),
-    handTarget: $('hand-target'),
-    handGroup: $('hand-group'),
-    handSubmit: $('hand-submit'),
-    handStatus: $('hand-status'),
     countdown: $('countdown-form'),
     cdSeconds: $('cd-seconds'),
     cdClose: $('cd-close'),
@@ -99,7 +94,6 @@ export function setupCount(ctx) {
       if (ew) setText(el.equalWeight, format(S.equal_weight, { figures: figuresLine(ew, percent) }) + weighedGroups(tally));
     }
     if (el.splitBody) renderSplit(tally && tally.by_perspective ? tally.by_perspective : null);
-    renderHandTarget();
     renderCountdown();
     el.cdStart.setAttribute('aria-disabled', String(!ctx.proposition()));
     el.cdStop.setAttribute('aria-disabled', String(!(ctx.state && ctx.state.deadline)));
@@ -154,51 +148,6 @@ export function setupCount(ctx) {
     el.splitBody.replaceChildren(...rows);
   }
 
-  function renderHandTarget() {
-    const prop = ctx.proposition();
-    setText(el.handTarget, prop
-      ? format(S.hand_target, { n: num.n(prop.index + 1), round: num.n(ctx.state.round || 1) })
-      : S.hand_none);
-    el.handSubmit.setAttribute('aria-disabled', String(!prop));
-  }
-
-  // --- hand counts -----------------------------------------------------------------------
-
-  async function sendHandCount(event) {
-    event.preventDefault();
-    const prop = ctx.proposition();
-    if (!prop) return;
-    const counts = {};
-    for (const choice of ctx.choices) {
-      const input = el.handForm.elements.namedItem(choice);
-      const raw = input.value.trim();
-      const value = raw === '' ? 0 : Number(raw);
-      const bad = !Number.isInteger(value) || value < 0 || value > 1000000;
-      if (bad) input.setAttribute('aria-invalid', 'true');
-      else input.removeAttribute('aria-invalid');
-      counts[choice] = value;
-    }
-    if (Object.values(counts).some((v) => !Number.isInteger(v) || v < 0 || v > 1000000)) {
-      setText(el.handStatus, S.error_number);
-      el.handStatus.dataset.kind = 'error';
-      return;
-    }
-    const perspective = el.handGroup && el.handGroup.value ? el.handGroup.value : null;
-    setText(el.handStatus, S.pending);
-    el.handStatus.dataset.kind = 'pending';
-    const ack = await ctx.run('hand', {
-      type: 'hand_count', proposition: prop.id, round: ctx.state.round || 1, counts, perspective,
-    }, el.handSubmit, (text) => {
-      setText(el.handStatus, text);
-      el.handStatus.dataset.kind = 'error';
-    });
-    if (ack) {
-      setText(el.handStatus, S.saved);
-      el.handStatus.dataset.kind = 'ok';
-    }
-  }
-
-
   // --- countdown -------------------------------------------------------------------------
 
   let countdownTimer = 0;
@@ -246,15 +195,14 @@ export function setupCount(ctx) {
     ctx.run('countdown-stop', { type: 'countdown', seconds: null }, el.cdStop);
   }
 
-  el.handForm.addEventListener('submit', sendHandCount);
   el.countdown.addEventListener('submit', startCountdown);
   el.cdStop.addEventListener('click', stopCountdown);
 
   return {
     render,
-    // another proposition or round: the last hand count's status no longer applies
+    // another proposition or round: the hand count form starts empty
     clear() {
-      setText(el.handStatus, '');
+      ctx.hands.clear();
     },
   };
 }

@@ -1,12 +1,15 @@
 /* live: the moderator's console: the current proposition, the list of propositions, and
    the messages from the server. Every command is sent with an id and shows as pending
    until the server acknowledges it (moderator-controls.js, with the keyboard shortcuts);
-   the live count, hand counts and the countdown are in moderator-count.js, the questions
+   the live count and the countdown are in moderator-count.js, hand counts in
+   moderator-hands.js, the questions
    in moderator-questions.js. User data only ever goes in textContent. */
 import { LiveConnection, LONG, REFUSED, config, dispatch, format, numbers, sequence, setText, show } from './connection.js';
 import { keepAwake } from './wakelock.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
+import { setupHands } from './moderator-hands.js';
+import { setupEdit } from './moderator-edit.js';
 import { setupQuestions } from './moderator-questions.js';
 
 const cfg = config();
@@ -27,6 +30,7 @@ const busy = new Set(); // command keys in flight
 const el = {
   status: $('conn-status'),
   presence: $('presence-count'),
+  moderators: $('moderators-count'),
   presenceAlert: $('presence-alert'),
   alert: $('alert'),
   alertText: $('alert-text'),
@@ -74,6 +78,7 @@ function renderList() {
       if (p.id !== currentId()) controls.goTo(p.id, button);
     });
     li.append(button);
+    edit.decorate(li, p);
     return li;
   });
   el.list.replaceChildren(...items);
@@ -116,6 +121,7 @@ function render() {
 
   controls.render();
   count.render();
+  hands.render();
 }
 
 // --- messages --------------------------------------------------------------------------
@@ -161,15 +167,24 @@ function onWelcome(msg) {
   }
   if (msg.event && Array.isArray(msg.event.perspectives)) perspectives = msg.event.perspectives;
   if (msg.event && Array.isArray(msg.event.choices)) choices = msg.event.choices;
+  hands.refresh();
 }
 
 const onMessage = dispatch({
   welcome: onWelcome,
   state: onState,
   tally: onTally,
+  propositions: (msg) => {
+    // the debate was edited (here or on another console): the new list and order
+    if (!Array.isArray(msg.propositions)) return;
+    propositions = sortByIndex(msg.propositions);
+    renderList();
+    render();
+  },
   questions: (msg) => questions.onQuestions(msg),
   presence: (msg) => {
     setText(el.presence, num.n(msg.online || 0));
+    if (Number.isFinite(msg.moderators)) setText(el.moderators, num.n(msg.moderators));
     renderAlerts(msg.alerts);
   },
   ack: null, // a late ack for a command that already timed out
@@ -207,6 +222,14 @@ function onLost(failures) {
 // keep the laptop awake during the debate where the browser allows it
 keepAwake();
 
+// the sticky control column sits under the sticky header, whatever its height (it wraps)
+const header = document.querySelector('.site-header');
+if (header && window.ResizeObserver) {
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty('--mod-header-height', header.offsetHeight + 'px');
+  }).observe(header);
+}
+
 const ctx = {
   cfg, S, num, busy, render, currentId, proposition: currentProposition,
   get conn() {
@@ -235,6 +258,9 @@ const ctx = {
 const controls = setupControls(ctx);
 ctx.run = controls.run;
 ctx.showAlert = controls.showAlert;
+const edit = setupEdit(ctx);
+const hands = setupHands(ctx);
+ctx.hands = hands;
 const count = setupCount(ctx);
 const questions = setupQuestions(ctx);
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bench.procfs import alive
-from bench.servers import LiveProcess
+from bench.servers import ADMIN_PASSWORD, LiveProcess
 
 from ..support.clients import Moderator, Phone, create_event
 from .faults import embedded_url, redis_pid, until
@@ -53,7 +53,8 @@ async def test_live_restarts_its_embedded_redis(tmp_path, live_apps):
             return pid is not None and pid != before and await healthy()
 
         await until(restarted, 20, lambda: f"Redis not back or /healthz not 200:\n{app.output_text()[-2000:]}")
-        results = await http.get(f"/api/events/{code}/results")
+        # Unrevealed counts are the organiser's (hidden means hidden).
+        results = await http.get(f"/api/events/{code}/results", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"})
     assert results.status_code == 200
     assert results.json()["propositions"][0]["counts"]["agree"] == 1  # the acked vote survived
     log = app.output_text()

@@ -706,7 +706,8 @@ async def test_csrf_token_of_an_anonymous_page_cannot_delete(server):
         listing = await http.get("/events")
         assert "Testdebat" in listing.text  # still there, still signed in
         own = _csrf(listing)
-        login = _csrf(await http.get(f"/moderate/{code}"))
+        async with httpx.AsyncClient(base_url=server.url) as visitor:  # an organiser is let into the console
+            login = _csrf(await visitor.get(f"/moderate/{code}"))
         assert (await http.get(event["urls"]["moderator"])).status_code == 303
         session = http.cookies.get(f"lm_{code}")
         await http.post(f"/moderate/{code}/logout", data={"csrf": login})  # drops this browser's cookie only

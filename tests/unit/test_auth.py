@@ -124,3 +124,13 @@ def test_csrf_tokens_are_bound_to_their_session():
     assert not SIGNER.csrf_valid(anonymous, "session-cookie-a")
     assert not SIGNER.csrf_valid(mine, "session-cookie-b")
     assert not SIGNER.csrf_valid(mine)  # nor the other way round
+
+
+def test_a_moderator_session_carries_its_own_id():
+    """A device's session names its event, version and its own id; the id cannot be edited."""
+    cookie = SIGNER.moderator_session("ABC123", 3, "device-1")
+    assert SIGNER.moderator_claim("ABC123", cookie) == (3, "device-1")
+    assert SIGNER.moderator_version("ABC123", cookie) == 3
+    assert SIGNER.moderator_claim("XYZ789", cookie) is None
+    assert SIGNER.moderator_claim("ABC123", edited(cookie)) is None
+    assert SIGNER.moderator_claim("ABC123", SIGNER.moderator_session("ABC123", 3)) == (3, None)

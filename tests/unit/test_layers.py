@@ -24,6 +24,7 @@ FORBIDDEN_TRANSITIVELY = {
     "protocol": PURE | STORAGE,
     "commands": PURE | STORAGE,
     "outbox": PURE | STORAGE,
+    "notices": PURE | STORAGE,
     "rooms": PURE | STORAGE | {"live.bus"},
     "sockets": {"redis"} | STORAGE,
     "pages": {"redis"} | STORAGE,

@@ -1,4 +1,4 @@
-"""The per-socket rate limit, `sockets.TokenBucket`, on a clock the test moves (no sleeping)."""
+"""The per-socket rate limit, `TokenBucket` (live/connections.py, used by sockets), on a clock the test moves (no sleeping)."""
 
 from __future__ import annotations
 
