@@ -14,6 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from live.connections import SOCKETS, GuardedH11Protocol
+from live.store.connect import open_clients
 
 from ..support.clients import Moderator, Phone, Screen, create_event
 from ..support.servers import ADMIN_PASSWORD, Server, make_settings
@@ -424,11 +425,10 @@ async def test_wrong_moderator_keys_are_throttled_per_address(proxied, caplog):
 
 async def test_blocks_grow_and_are_forgotten(redis_url):
     """Past the free tries each failure doubles the block, up to the cap; the count expires (E3)."""
-    from redis.asyncio import Redis
-
     from live.keys import Keys
     from live.store.guards import GuardStore
-    redis = Redis.from_url(redis_url, decode_responses=True)
+    clients = await open_clients(redis_url)  # a cluster client on a cluster
+    redis = clients.redis
     try:
         guards = GuardStore(redis, Keys(f"grow{time.monotonic_ns()}"))
         key = guards.keys.failures("moderator", "192.0.2.1")
@@ -438,7 +438,7 @@ async def test_blocks_grow_and_are_forgotten(redis_url):
         assert await guards.blocked_ms([key], 1_009_000) == 0
         assert 0 < await redis.pttl(key) <= 60_000
     finally:
-        await redis.aclose()
+        await clients.aclose()
 
 
 async def test_wrong_admin_passwords_are_throttled_per_address(proxied, caplog):
@@ -637,7 +637,6 @@ async def test_export_with_a_250_kb_logo_imports_again(server):
 async def test_deleting_an_event_closes_its_sockets_and_removes_every_key(server):
     """Deleting an event closes every socket of it (phones, projector, console) with 1008, and no key carrying its
     hash tag is left, not even one the event no longer names; another event is untouched (E13)."""
-    import redis.asyncio as redis
 
     event, moderator = await open_vote(server, premoderation=False)
     keep = await create_event(server.url)
@@ -648,7 +647,8 @@ async def test_deleting_an_event_closes_its_sockets_and_removes_every_key(server
     assert (await phone.ask("Een vraag"))["type"] == "ack"
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get(f"/moderate/{code}", params={"key": "wrong"})).status_code == 401
-        client = redis.Redis.from_url(server.settings.redis_url)
+        clients = await open_clients(server.settings.redis_url)  # a cluster client on a cluster
+        client = clients.redis
         try:
             await client.set(f"{prefix}:{{{code}}}:votes:gone", "a proposition removed long ago")
             assert len([k async for k in client.scan_iter(f"{prefix}:{{{code}}}:*")]) > 10
@@ -662,7 +662,7 @@ async def test_deleting_an_event_closes_its_sockets_and_removes_every_key(server
             left = [k async for k in client.scan_iter(f"{prefix}:{{{code}}}:*")]
             assert left == [] and await client.zscore(f"{prefix}:events", code) is None
         finally:
-            await client.aclose()
+            await clients.aclose()
         assert (await http.get(f"/e/{code}")).status_code == 404
     assert (await other.vote("p1", "agree"))["code"] == "voting_closed"  # still connected, still answered
     await other.close()
@@ -794,7 +794,6 @@ async def test_stuffing_loop_is_flagged_and_a_hall_is_not(server):
     """From one address: a hall of 150 phones that load the page, stay and vote at human pace has no flagged
     identity; the stuffing loop (40 parallel sockets, connect → vote → close, 8 s here) has at least 95 % of its
     identities flagged, and the console is told the pattern's name, not "fraud" (E20)."""
-    import redis.asyncio as redis
 
     event, moderator = await open_vote(server)
     code, keys = event["code"], server.settings.key_prefix
@@ -829,7 +828,8 @@ async def test_stuffing_loop_is_flagged_and_a_hall_is_not(server):
     await asyncio.gather(*(stuffer() for _ in range(40)), *(human(p, i) for i, p in enumerate(hall)))
     presence = await moderator.wait_latest("presence", lambda m: m["alerts"].get("socket_vote_leave", 0) > 0)
     assert "fraud" not in str(presence)
-    client = redis.Redis.from_url(server.settings.redis_url, decode_responses=True)
+    clients = await open_clients(server.settings.redis_url)  # a cluster client on a cluster
+    client = clients.redis
     try:
         async def flagged_count() -> int:
             return await client.hlen(f"{keys}:{{{code}}}:flagged")
@@ -840,7 +840,7 @@ async def test_stuffing_loop_is_flagged_and_a_hall_is_not(server):
         flagged = await client.hgetall(f"{keys}:{{{code}}}:flagged")
         identities = await client.hgetall(f"{keys}:{{{code}}}:ids")
     finally:
-        await client.aclose()
+        await clients.aclose()
     hall_ids = {participant for participant, how in identities.items() if how.startswith("page:")}
     print(f"E20: {stuffed} stuffed votes, {len(flagged)} flagged; hall {len(hall_ids)} identities, "
           f"{len(hall_ids & set(flagged))} flagged")
