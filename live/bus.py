@@ -84,8 +84,10 @@ class Bus:
 
     # --- state ----------------------------------------------------------------------
 
-    def state_notice(self, code: str, state, propositions: list[dict] | None = None) -> bytes:
-        return encode_notice(StateNotice(code=code, state=state_fields(state), propositions=propositions))
+    def state_notice(self, code: str, state, propositions: list[dict] | None = None,
+                     perspectives: list[str] | None = None) -> bytes:
+        return encode_notice(StateNotice(code=code, state=state_fields(state), propositions=propositions,
+                                         perspectives=perspectives))
 
     def show_state(self, code: str, state) -> None:
         """Pass a state on to this worker's room; when it moved to another proposition or
@@ -204,6 +206,7 @@ class Bus:
             return
         if isinstance(notice, StateNotice):
             room.set_propositions(notice.propositions)  # after an edit of the debate: the new order first
+            room.set_perspectives(notice.perspectives)
             self.show_state(notice.code, state_from_fields(notice.state))
         elif isinstance(notice, TallyNotice):
             room.set_tally(notice.tally)

@@ -90,6 +90,12 @@ class RemoveProposition(msgspec.Struct):
     id: MessageId = None
 
 
+class EditPerspectives(msgspec.Struct):
+    # Generous raw limits: cleaned and limited by definition.perspectives.
+    perspectives: Annotated[list[Annotated[str, msgspec.Meta(max_length=200)]], msgspec.Meta(max_length=50)]
+    id: MessageId = None
+
+
 class Perspective(msgspec.Struct):
     value: Annotated[str, msgspec.Meta(max_length=100)] | None
     id: MessageId = None
@@ -152,7 +158,8 @@ COMMANDS: dict[str, dict[str, type]] = {
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
                   "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown, "compare": ShowComparison,
                   "add_proposition": AddProposition, "edit_proposition": EditProposition,
-                  "move_proposition": MoveProposition, "remove_proposition": RemoveProposition},
+                  "move_proposition": MoveProposition, "remove_proposition": RemoveProposition,
+                  "edit_perspectives": EditPerspectives},
 }
 
 _envelope = msgspec.json.Decoder(_Envelope)

@@ -173,6 +173,16 @@ class Debate:
         self.bus.show_state(event.code, state)
         return added
 
+    async def edit_perspectives(self, event: Event, given: list[str]) -> None:
+        """Replace the perspectives, only before the first vote (atomic against votes)."""
+        names = definition.perspectives(given)
+        edited, state = await self.stores.events.edit_perspectives(
+            event.code, names, lambda new: self.bus.state_notice(event.code, new, perspectives=list(names)))
+        room = self.bus.rooms.get(event.code)
+        if room is not None:  # this worker at once; the others by the notice
+            room.set_perspectives(list(edited.perspectives))
+        self.bus.show_state(event.code, state)
+
     async def hand_counts(self, event: Event) -> list[dict]:
         """The saved hand counts, per proposition (in order) and round; perspective None is the hall."""
         saved = await self.stores.votes.hand_counts(event.code, [p.id for p in event.propositions])

@@ -128,18 +128,32 @@ def logo_data_url(kind: str, data: bytes) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
 
+def _perspectives(given: list[str]) -> tuple[list[str], str | None]:
+    """The perspective names cleaned (empty ones dropped), and what is wrong with them."""
+    names = [name for name in (clean_text(name) for name in given) if name]
+    if len(names) > MAX_PERSPECTIVES:
+        return names, "too_many"
+    if any(len(name) > MAX_PERSPECTIVE for name in names):
+        return names, "too_long"
+    return names, "duplicate" if len(set(names)) != len(names) else None
+
+
+def perspectives(given: list[str]) -> tuple[str, ...]:
+    """The perspectives of an edit on the night, cleaned. Raises RuleError: perspective_names."""
+    names, problem = _perspectives(given)
+    if problem:
+        raise RuleError("perspective_names")
+    return tuple(names)
+
+
 def validate(definition: EventDefinition) -> EventDefinition:
     """The definition cleaned and checked, as it will be stored. Raises ValidationError
     naming the field. The logo is checked by `logo_type` on its bytes, not here."""
     if definition.accent is not None and not ACCENT.fullmatch(definition.accent):
         raise ValidationError("not_a_colour", "accent")
-    names = [name for name in (clean_text(name) for name in definition.perspectives) if name]
-    if len(names) > MAX_PERSPECTIVES:
-        raise ValidationError("too_many", "perspectives")
-    if any(len(name) > MAX_PERSPECTIVE for name in names):
-        raise ValidationError("too_long", "perspectives")
-    if len(set(names)) != len(names):
-        raise ValidationError("duplicate", "perspectives")
+    names, problem = _perspectives(definition.perspectives)
+    if problem:
+        raise ValidationError(problem, "perspectives")
     min_group = definition.min_group
     if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
         raise ValidationError("out_of_range", "min_group")

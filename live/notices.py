@@ -3,7 +3,7 @@ Redis holds the truth; a notice only rings the bell (live/bus.py acts on it).
 
 | notice    | payload                         | sent when                                 |
 |-----------|---------------------------------|-------------------------------------------|
-| state     | the state's fields (store.state) | a transition, inside its MULTI (+ the propositions after an edit) |
+| state     | the state's fields (store.state) | a transition, inside its MULTI (+ the propositions or perspectives after an edit) |
 | tally     | a model.Tally                    | after a burst of votes on one worker     |
 | questions | the questions version            | a question was asked, upvoted, moderated |
 | revoke    | only (a session, "key"), everyone | moderators logged out (one device; new key); everyone: the event was deleted |
@@ -23,6 +23,7 @@ class Notice(msgspec.Struct, tag_field="kind"):
 class StateNotice(Notice, tag="state"):
     state: dict[str, str]
     propositions: list[dict] | None = None  # after an edit of the debate: the new list (definition.stored)
+    perspectives: list[str] | None = None  # after the perspectives were changed: the new ones
 
 
 class TallyNotice(Notice, tag="tally"):

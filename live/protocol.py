@@ -42,6 +42,8 @@ ERROR_TEXT = {
     "is_current": N_("This proposition is on the screen now: move to another one first."),
     "bad_index": N_("There is no such place in the list of propositions."),
     "proposition_text": N_("A proposition needs a text of at most 500 characters."),
+    "votes_cast": N_("Votes have been cast: the perspectives can no longer be changed."),
+    "perspective_names": N_("At most 10 perspectives of at most 40 characters each, every name once."),
 }
 ERROR_LIMITS = {"too_long": MAX_QUESTION, "name_too_long": MAX_NAME}
 
@@ -83,6 +85,11 @@ def proposition_list(event: Event) -> list[dict]:
 def propositions(event: Event) -> str:
     """To the consoles after an edit of the debate: every proposition, in the new order."""
     return encode({"type": "propositions", "propositions": proposition_list(event), "total": len(event.propositions)})
+
+
+def perspectives(event: Event) -> str:
+    """To every client after the perspectives were changed (before the first vote)."""
+    return encode({"type": "perspectives", "perspectives": list(event.perspectives)})
 
 
 def welcome(event: Event, role: str, participant_token: str | None = None) -> str:

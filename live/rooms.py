@@ -174,6 +174,15 @@ class Room:
         for outbox in self.outboxes["moderator"]:
             outbox.reply(message)
 
+    def set_perspectives(self, names: list[str] | None) -> None:
+        """The perspectives were changed (before the first vote): every client is told."""
+        if names is None:
+            return
+        self.event = replace(self.event, perspectives=tuple(names))
+        message = protocol.perspectives(self.event)
+        for outbox in self.everyone():
+            outbox.reply(message)
+
     def close_moderators(self, code: int, only: str | None = None) -> None:
         """Every moderator socket; with `only`, those opened with the key ("key") or one session."""
         for outbox in list(self.outboxes["moderator"]):

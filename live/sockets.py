@@ -265,6 +265,11 @@ async def _edit_propositions(c: Connection, command) -> None:
     c.outbox.reply(protocol.ack(command.id, **({"proposition": added} if added else {})))
 
 
+async def _edit_perspectives(c: Connection, command: commands.EditPerspectives) -> None:
+    await c.debate.edit_perspectives(c.event, command.perspectives)
+    c.outbox.reply(protocol.ack(command.id, perspectives=list(c.event.perspectives)))
+
+
 async def _countdown(c: Connection, command: commands.Countdown) -> None:
     await c.debate.countdown(c.event, command.seconds, command.close)
     c.outbox.reply(protocol.ack(command.id))
@@ -289,7 +294,7 @@ HANDLERS = {
     "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts,
     **dict.fromkeys(("add_proposition", "edit_proposition", "move_proposition", "remove_proposition"),
                     _edit_propositions),
-    "countdown": _countdown,
+    "edit_perspectives": _edit_perspectives, "countdown": _countdown,
     "settings": _question_settings,
     **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare")},
 }

@@ -62,9 +62,16 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
 
 
 class EventStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
+    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90, notices=None):
         super().__init__(redis, keys)
         self.retention_ms = retention_days * 86_400_000
+        self.notices = notices  # how a notice is published (PUBLISH, or SPUBLISH on a cluster)
+
+    def _publish_in(self, pipe, code: str, notice: bytes) -> None:
+        if self.notices is not None:
+            self.notices.publish_in(pipe, code, notice)
+        else:
+            pipe.publish(self.keys.channel(code), notice)
 
     async def ping(self) -> bool:
         try:
@@ -187,9 +194,50 @@ class EventStore(RedisStore):
                     pipe.pexpireat(props_key, event.expires_at)
                     state = replace(state, seq=state.seq + 1)
                     pipe.hset(state_key, mapping=state_fields(state))
-                    pipe.publish(self.keys.channel(code), notice(state, definition.stored(propositions)))
+                    self._publish_in(pipe, code, notice(state, definition.stored(propositions)))
                     await pipe.execute()
                     return replace(event, propositions=propositions), state
+                except WatchError:
+                    continue
+
+    @redis_errors
+    async def edit_perspectives(self, code: str, names: tuple[str, ...], notice) -> tuple[Event, DebateState]:
+        """Replace the perspectives, refused with `votes_cast` once any vote or hand count
+        exists (WATCH on the event, the state, the declarations and every proposition's
+        votes and counts: a vote in between retries the check). Declared perspectives
+        that keep their name keep it (under its new index); the others are withdrawn.
+        The state's seq grows and `notice(state)` is published in the same transaction."""
+        event_key, state_key, declared_key = self.keys.event(code), self.keys.state(code), self.keys.perspectives(code)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(event_key, state_key, declared_key)
+                    event = event_from_hash(code, await pipe.hgetall(event_key))
+                    if event is None:
+                        raise RuleError("unknown_event")
+                    ids = [p.id for p in event.propositions]
+                    await pipe.watch(*(k for p in ids for k in (self.keys.votes(code, p), self.keys.counts(code, p))))
+                    for proposition in ids:
+                        counts = await pipe.hgetall(self.keys.counts(code, proposition))
+                        if await pipe.hlen(self.keys.votes(code, proposition)) or any(
+                                f.startswith("m") and int(v) > 0 for f, v in counts.items()):
+                            raise RuleError("votes_cast")
+                    declared = await pipe.hgetall(declared_key)
+                    state = state_from_fields(await pipe.hgetall(state_key))
+                    moved = {who: str(names.index(event.perspectives[int(i) - 1]) + 1) for who, i in declared.items()
+                             if i.isdigit() and 0 < int(i) <= len(event.perspectives)
+                             and event.perspectives[int(i) - 1] in names}
+                    pipe.multi()
+                    pipe.hset(event_key, "perspectives", orjson.dumps(list(names)).decode())
+                    pipe.delete(declared_key)
+                    if moved:
+                        pipe.hset(declared_key, mapping=moved)
+                        pipe.pexpireat(declared_key, event.expires_at)
+                    state = replace(state, seq=state.seq + 1)
+                    pipe.hset(state_key, mapping=state_fields(state))
+                    self._publish_in(pipe, code, notice(state))
+                    await pipe.execute()
+                    return replace(event, perspectives=names), state
                 except WatchError:
                     continue
 

@@ -6,8 +6,8 @@
    phone loads costs it ~300 B of headers (docs/performance.md, the phone page's weight);
    the questions tab's module is fetched when the tab is first opened (see "questions tab"). */
 import {
-  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format, growFromZero,
-  markerOf, newId, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
+  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, followPerspectives, format,
+  growFromZero, markerOf, newId, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
 } from './connection.js';
 
 const cfg = config();
@@ -562,7 +562,7 @@ el.questionsPanel.addEventListener('click', (event) => {
 function onWelcome(msg) {
   if (msg.participant) store.set(KEYS.participant, msg.participant);
   if (msg.event && Array.isArray(msg.event.choices)) cfg.choices = msg.event.choices;
-  if (msg.event && Array.isArray(msg.event.perspectives)) cfg.perspectives = msg.event.perspectives;
+  if (msg.event && Array.isArray(msg.event.perspectives)) perspectivesChanged(msg.event.perspectives);
   stateSeq.reset();
   if (questions) questions.reset();
   else early.seq = -1;
@@ -579,10 +579,12 @@ const onMessage = dispatch({
   },
   error: onError,
   presence: null,
+  perspectives: (msg) => perspectivesChanged(msg.perspectives),
 });
 
 cfg.choices = el.buttons.map((button) => button.dataset.choice);
 cfg.perspectives = cfg.perspectives || [];
+const perspectivesChanged = followPerspectives(cfg.perspectives);
 for (const button of el.buttons) {
   button.addEventListener('click', () => choose(button.dataset.choice));
 }

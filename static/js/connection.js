@@ -346,6 +346,16 @@ export class LiveConnection {
 }
 
 // One handler per message type: handlers.type(msg); a type mapped to null is known and ignored.
+// The perspectives this page was rendered with (its forms and tables are the server's):
+// when the moderator changes them (before the first vote), the page loads itself again.
+// Returns a handler for `perspectives` (and welcome's event.perspectives).
+export function followPerspectives(rendered) {
+  const shown = JSON.stringify(rendered || []);
+  return (names) => {
+    if (Array.isArray(names) && JSON.stringify(names) !== shown) window.location.reload();
+  };
+}
+
 export function dispatch(handlers) {
   return (msg) => {
     if (!(msg.type in handlers)) console.error('live: unknown message type', msg.type, msg);

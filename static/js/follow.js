@@ -37,6 +37,7 @@ export function follow(onChange) {
       onChange(view);
     },
     presence: null,
+    perspectives: null, // the overlays show no split
     ack: null,
     status: null,
     error: (msg) => console.warn('live: server error', msg),

@@ -2,7 +2,8 @@
    current one), fix its text in place, move it up or down (buttons or drag), remove one
    without votes.
    Each is one command (add_proposition, edit_proposition, move_proposition,
-   remove_proposition); the new list comes back to every console as `propositions`. */
+   remove_proposition); the new list comes back to every console as `propositions`.
+   And the perspectives, before the first vote (edit_perspectives). */
 import { setText } from './connection.js';
 
 export function setupEdit(ctx) {
@@ -14,6 +15,10 @@ export function setupEdit(ctx) {
     after: $('add-after'),
     submit: $('add-submit'),
     status: $('add-status'),
+    perspForm: $('persp-form'),
+    perspNames: $('persp-names'),
+    perspSubmit: $('persp-submit'),
+    perspStatus: $('persp-status'),
   };
 
   function tool(label, name, action) {
@@ -129,6 +134,18 @@ export function setupEdit(ctx) {
     }
   }
 
+  // The perspectives, one per line: replaced as a whole, refused once a vote is in. The
+  // page loads itself again with the new ones (connection.js, followPerspectives).
+  async function savePerspectives(event) {
+    event.preventDefault();
+    const perspectives = el.perspNames.value.split('\n').map((line) => line.trim()).filter(Boolean);
+    setText(el.perspStatus, S.pending);
+    const ack = await ctx.run('perspectives', { type: 'edit_perspectives', perspectives }, el.perspSubmit,
+      (message) => setText(el.perspStatus, message));
+    if (ack) setText(el.perspStatus, S.saved);
+  }
+
   el.form.addEventListener('submit', add);
+  if (el.perspForm) el.perspForm.addEventListener('submit', savePerspectives);
   return { decorate };
 }

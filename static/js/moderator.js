@@ -4,7 +4,7 @@
    the live count and the countdown are in moderator-count.js, hand counts in
    moderator-hands.js, the questions
    in moderator-questions.js. User data only ever goes in textContent. */
-import { LiveConnection, LONG, REFUSED, config, dispatch, format, numbers, sequence, setText, show } from './connection.js';
+import { LiveConnection, LONG, REFUSED, config, dispatch, followPerspectives, format, numbers, sequence, setText, show } from './connection.js';
 import { keepAwake } from './wakelock.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
@@ -18,7 +18,8 @@ const num = numbers(cfg.lang);
 const $ = (id) => document.getElementById(id);
 
 let propositions = sortByIndex(cfg.propositions || []);
-let perspectives = Array.isArray(cfg.perspectives) ? cfg.perspectives : [];
+const perspectives = Array.isArray(cfg.perspectives) ? cfg.perspectives : [];
+const perspectivesChanged = followPerspectives(perspectives);
 let choices = Array.isArray(cfg.choices) ? cfg.choices : ['agree', 'disagree', 'neutral'];
 let state = null;
 let tally = null;
@@ -165,7 +166,7 @@ function onWelcome(msg) {
     propositions = sortByIndex(msg.event.propositions);
     renderList();
   }
-  if (msg.event && Array.isArray(msg.event.perspectives)) perspectives = msg.event.perspectives;
+  if (msg.event && Array.isArray(msg.event.perspectives)) perspectivesChanged(msg.event.perspectives);
   if (msg.event && Array.isArray(msg.event.choices)) choices = msg.event.choices;
   hands.refresh();
 }
@@ -182,6 +183,7 @@ const onMessage = dispatch({
     render();
   },
   questions: (msg) => questions.onQuestions(msg),
+  perspectives: (msg) => perspectivesChanged(msg.perspectives),
   presence: (msg) => {
     setText(el.presence, num.n(msg.online || 0));
     if (Number.isFinite(msg.moderators)) setText(el.moderators, num.n(msg.moderators));

@@ -342,6 +342,9 @@ const onMessage = dispatch({
   state: onState,
   tally: onTally,
   questions: onQuestions,
+  perspectives: (msg) => {
+    if (Array.isArray(msg.perspectives)) cfg.perspectives = msg.perspectives;
+  },
   presence: null,
   ack: null,
   error: (msg) => console.warn('live: server error', msg),

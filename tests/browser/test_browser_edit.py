@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from ..support.clients import Phone, Screen, create_event
-from .pages import Console
+from .pages import Console, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -75,5 +75,50 @@ async def test_a_moderator_edits_the_debate_and_everyone_follows(server, browser
     assert len(laptop.dialogs) == 2
     for client in (screen, phone):
         await client.close()
+    for console in (laptop, remote):
+        await console.close()
+
+
+async def test_a_moderator_changes_the_perspectives_before_the_first_vote(server, browser):
+    """The console's perspectives field replaces them: a phone's prompt, the other console's
+    hand-count groups and the projector follow at once; after a vote the change is refused."""
+    event = await create_event(server.url, perspectives=("Burger", "Professional"))
+    screen = await Screen(server.ws_url, event["code"]).connect()
+    laptop = await Console.open(browser, event)
+    remote = await Console.open(browser, event, width=360, height=740, is_mobile=True, has_touch=True)
+    context, phone_page, _ = await open_page(browser, event["urls"]["audience"], (360, 740), mobile=True)
+    options = phone_page.locator(".persp-option")
+    await expect(options).to_have_text(["Burger", "Professional"])
+
+    page = laptop.page
+    field = page.get_by_label("Eén perspectief per regel (hoogstens 10)")
+    await expect(field).to_have_value("Burger\nProfessional")
+    await field.fill("Cliënt\nProfessional\nGemeente")
+    await page.evaluate("window.renderedBefore = true")  # gone once the console has loaded itself again
+    await page.get_by_role("button", name="Perspectieven opslaan").click()
+    await expect(options).to_have_text(["Cliënt", "Professional", "Gemeente"])
+    await expect(remote.page.locator("#hand-group option")).to_have_text(
+        ["De hele zaal (geen perspectief)", "Cliënt", "Professional", "Gemeente"])
+    await expect(page.get_by_label("Eén perspectief per regel (hoogstens 10)")).to_have_value(
+        "Cliënt\nProfessional\nGemeente")
+    await screen.wait_latest("perspectives", lambda m: m["perspectives"] == ["Cliënt", "Professional", "Gemeente"])
+
+    # a vote is in: the next change is refused, with the reason next to the button
+    await page.wait_for_function("!window.renderedBefore")
+    await expect(page.locator("#conn-status")).to_have_text("Verbonden")
+    await expect(page.get_by_role("button", name="Volgende")).to_have_attribute("aria-disabled", "false")
+    await page.keyboard.press("ArrowRight")
+    await expect(page.locator("#cur-text")).to_have_text("Stelling een")
+    await page.keyboard.press("Space")
+    await screen.wait_latest("state", lambda m: m["proposition"] and m["phase"] == "open")
+    voter = await Phone(server.ws_url, event["code"]).connect()
+    assert (await voter.vote("p1", "agree"))["type"] == "ack"
+    await page.get_by_label("Eén perspectief per regel (hoogstens 10)").fill("Anders")
+    await page.get_by_role("button", name="Perspectieven opslaan").click()
+    await expect(page.locator("#persp-status")).to_contain_text("al gestemd")
+    await expect(options).to_have_text(["Cliënt", "Professional", "Gemeente"])
+    for client in (screen, voter):
+        await client.close()
+    await context.close()
     for console in (laptop, remote):
         await console.close()
