@@ -49,7 +49,8 @@ def _add(*parts: Mapping[str, int]) -> Counts:
 
 def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DEFAULT_MIN_GROUP,
                   consensus_share: float = DEFAULT_CONSENSUS_SHARE, withhold: bool = True) -> dict:
-    """R for one proposition and round: counts, voters, by_perspective, manual,
+    """R for one proposition and round: counts, voters (phones and hands together),
+    phones, phone_voters (apart), manual (the hands), manual_mode, by_perspective,
     equal_weight, equal_weight_groups, marker.
 
     Hand counts count in the total and, for a group that is shown, in that group. The
@@ -82,6 +83,10 @@ def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DE
         "voters": _voters(counts),
         "by_perspective": by_perspective,
         "manual": hands if _voters(hands) else None,
+        # hand counts have one meaning per round (store/lua/hand_count.lua): the whole hall or per perspective
+        "manual_mode": None if not _voters(hands) else "hall" if _voters(tally.hands) else "perspectives",
+        "phones": dict(tally.phones),
+        "phone_voters": _voters(tally.phones),
         "equal_weight": weight,
         "equal_weight_groups": weighed if weight is not None else [],
         "marker": marker([groups[name] for name in names if name in shown], consensus_share),
@@ -199,34 +204,42 @@ def sealed(proposition: Mapping) -> dict:
 
 
 CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
-              "manual_disagree", "manual_neutral", "marker", "shift_pp", "note"]
+              "manual_disagree", "manual_neutral", "marker", "shift_pp", "note", "phone_agree", "phone_disagree",
+              "phone_neutral", "phone_voters", "manual_for", "earlier_text"]
 
 
 def csv_rows(report: Mapping) -> list[list]:
     """The public figures of a report (Report.results) as spreadsheet rows, header first:
-    per proposition and round the total, equal weight, then each perspective."""
+    per proposition and round the total, equal weight, then each perspective. The total
+    row shows phones and hands together (agree…voters) and apart (phone_*, manual_*, with
+    what the hand counts were for); an edited proposition carries its earlier texts."""
     rows = [CSV_HEADER]
     for proposition in report["propositions"]:
         start = [proposition["id"], proposition["text"]]
+        earlier = " | ".join(proposition.get("earlier") or ())
         shift = proposition["shift"]
         for round_, figures in proposition["rounds"].items():
             if "counts" not in figures:  # sealed: results not revealed
-                rows.append([*start, round_, "total", "", "", "", figures["voters"], "", "", "", "", "", "hidden"])
+                rows.append([*start, round_, "total", "", "", "", figures["voters"], "", "", "", "", "", "hidden",
+                             "", "", "", "", "", earlier])
                 continue
             later = shift is not None and round_ == "2"
             manual = figures["manual"] or {}
+            phones = figures.get("phones") or {}
             rows.append([*start, round_, "total", *figures["counts"].values(), figures["voters"],
                          *(manual.get(choice, "") for choice in CHOICES), figures["marker"] or "",
-                         shift["total"] if later else "", ""])
+                         shift["total"] if later else "", "", *(phones.get(choice, 0) for choice in CHOICES),
+                         figures.get("phone_voters", ""), figures.get("manual_mode") or "", earlier])
             if figures["equal_weight"]:
                 rows.append([*start, round_, "equal_weight", *figures["equal_weight"].values(),
-                             "", "", "", "", "", "", "percent"])
+                             "", "", "", "", "", "", "percent", "", "", "", "", "", earlier])
             for name, group in figures["by_perspective"].items():
                 value = shift["by_perspective"].get(name) if later else None
                 group_shift = "" if value is None else value
                 if group is None:
-                    rows.append([*start, round_, name, "", "", "", "", "", "", "", "", group_shift, "too few votes"])
+                    rows.append([*start, round_, name, "", "", "", "", "", "", "", "", group_shift, "too few votes",
+                                 "", "", "", "", "", earlier])
                 else:
                     rows.append([*start, round_, name, *group["counts"].values(), group["voters"],
-                                 "", "", "", "", group_shift, ""])
+                                 "", "", "", "", group_shift, "", "", "", "", "", "", earlier])
     return rows

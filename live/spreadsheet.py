@@ -25,6 +25,7 @@ POINTS = "+0.0;-0.0;0.0"
 
 CHOICE_NAMES = {"agree": N_("Agree"), "disagree": N_("Disagree"), "neutral": N_("Neutral")}
 MARKERS = {"consensus": N_("Consensus"), "divided": N_("Divided")}
+HAND_MODES = {"hall": N_("Whole hall"), "perspectives": N_("Per perspective")}
 STATUSES = {"visible": N_("Visible"), "answered": N_("Answered"), "waiting": N_("Waiting"), "rejected": N_("Rejected")}
 
 
@@ -80,16 +81,21 @@ def workbook(report: Mapping, language: str) -> bytes:
     results, split, shifts, moves = [], [], [], []
     for p in report["propositions"]:
         start = [p["id"], p["text"]]
+        earlier = " | ".join(p.get("earlier") or ()) or None  # edited after votes came in
         for key, r in p["rounds"].items():
             voters = r["voters"]
             if "counts" not in r:  # sealed: results not revealed
-                results.append([*start, int(key), voters, *([None] * 10), _("Results not revealed")])
+                results.append([*start, int(key), voters, *([None] * 10), _("Results not revealed"),
+                                *([None] * 5), earlier])
                 continue
             manual = r["manual"] or {}
             weight = r["equal_weight"] or {}
+            phones = r.get("phones") or {}
             results.append([*start, int(key), voters, *_counts_cells(r["counts"], voters),
                             *(manual.get(c) for c in CHOICES),
-                            _(MARKERS[r["marker"]]) if r["marker"] else None, None])
+                            _(MARKERS[r["marker"]]) if r["marker"] else None, None,
+                            r.get("phone_voters"), *(phones.get(c, 0) for c in CHOICES),
+                            _(HAND_MODES[r["manual_mode"]]) if r.get("manual_mode") else None, earlier])
             for name, group in r["by_perspective"].items():
                 if group is None:
                     split.append([*start, int(key), name, None, *([None] * 6), _("too few votes")])
@@ -107,7 +113,9 @@ def workbook(report: Mapping, language: str) -> bytes:
                       for a in CHOICES for b in CHOICES]
     head = [N_("Proposition"), N_("Text"), N_("Round")]
     s.sheet(N_("Results"), head + [N_("Voters"), *choices, *pct, *(_("Show of hands") + ": " + c for c in choices),
-                                   N_("Marker"), N_("Note")], results, {i: PERCENT for i in range(7, 10)})
+                                   N_("Marker"), N_("Note"), N_("Phone voters"),
+                                   *(_("Phones") + ": " + c for c in choices), N_("Show of hands for"),
+                                   N_("Earlier text (edited)")], results, {i: PERCENT for i in range(7, 10)})
     s.sheet(N_("By perspective"), head + [N_("Perspective"), N_("Voters"), *choices, *pct, N_("Note")], split,
             {i: PERCENT for i in range(8, 11)})
     s.sheet(N_("Shift"), head[:2] + [N_("Group"), N_("Shift in agree (percentage points)")], shifts, {3: POINTS})

@@ -112,3 +112,38 @@ async def test_an_edit_on_one_server_reaches_the_other(redis_url):
     finally:
         await a.stop()
         await b.stop()
+
+
+async def test_an_edited_proposition_is_marked_in_the_csv_and_the_workbook(server):
+    """A text edited after votes came in carries its earlier text in results.csv (both
+    variants) and in the workbook's Results sheet; one edited before any vote does not."""
+    import csv
+    import io
+
+    import openpyxl
+
+    event = await create_event(server.url, propositions=("Een met tipfout", "Twee"))
+    code, key = event["code"], event["moderator_key"]
+    console = await Moderator(server.ws_url, code, key).connect()
+    phone = await Phone(server.ws_url, code).connect()
+    await console.command("goto", proposition="p1")
+    await console.command("open")
+    assert (await phone.vote("p1", "agree"))["type"] == "ack"
+    await console.command("edit_proposition", proposition="p1", text="Een zonder typfout")
+    await console.command("edit_proposition", proposition="p2", text="Twee, herschreven")
+    async with httpx.AsyncClient(base_url=server.url, headers={"Authorization": f"Bearer {key}"}) as http:
+        rows = list(csv.DictReader(io.StringIO((await http.get(f"/api/events/{code}/results.csv")).text)))
+        dutch = (await http.get(f"/api/events/{code}/results.csv?excel=nl")).text
+        book = openpyxl.load_workbook(io.BytesIO((await http.get(f"/api/events/{code}/results.xlsx")).content))
+    first = [row for row in rows if row["proposition"] == "p1"]
+    assert first and all(row["earlier_text"] == "Een met tipfout" for row in first)
+    assert first[0]["text"] == "Een zonder typfout" and first[0]["phone_voters"] == "1"
+    assert all(row["earlier_text"] == "" for row in rows if row["proposition"] == "p2")
+    assert "Een met tipfout" in dutch
+    sheet = book["Uitslag"]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Eerdere tekst (aangepast)")
+    values = {row[0]: row[column] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values == {"p1": "Een met tipfout", "p2": None}
+    for client in (console, phone):
+        await client.close()
