@@ -143,6 +143,8 @@ class Debate:
             raise RuleError("bad_choice")
         version = await self.stores.votes.set_hand_count(event.code, proposition, round_, counts, index,
                                                          event.expires_at)
+        if isinstance(version, str):
+            raise RuleError(version)
         self.bus.note_vote(event.code, proposition, round_, version)
 
     async def edit_propositions(self, event: Event, action: str, proposition: str | None = None,

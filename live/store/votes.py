@@ -138,11 +138,14 @@ class VoteStore(RedisStore):
 
     @redis_errors
     async def set_hand_count(self, code: str, proposition: str, round_: int, counts: dict[str, int],
-                             perspective: int | None, expires_at: int) -> int:
+                             perspective: int | None, expires_at: int) -> int | str:
+        """Set the hand counts of one round and group (lua/hand_count.lua). Returns the
+        version, or the error code `hand_count_mode` when the other kind is stored."""
         args = [round_, perspective or "", expires_at]
         for choice, count in counts.items():
             args += [choice, count]
-        return int(await self._hand_count_script(keys=[self.keys.counts(code, proposition)], args=args))
+        reply = await self._hand_count_script(keys=[self.keys.counts(code, proposition)], args=args)
+        return int(reply[1]) if reply[0] == "ok" else reply[0]
 
     @redis_errors
     async def hand_counts(self, code: str, propositions: list[str]) -> list[tuple[str, int, int | None, dict]]:

@@ -2,7 +2,8 @@
    whole hall, or one perspective) and which proposition and round; it is empty again
    when the proposition changes and only its own button saves it (no shortcut does).
    The saved counts are listed per proposition and round, each can be corrected (back
-   in the form) or cleared (all zeros). */
+   in the form) or cleared (all zeros). Per proposition and round they are either for the
+   whole hall or per perspective, never both; the form says which is stored. */
 import { figures, format, setText } from './connection.js';
 
 export function setupHands(ctx) {
@@ -12,6 +13,7 @@ export function setupHands(ctx) {
     form: $('hand-form'),
     target: $('hand-target'),
     meaning: $('hand-meaning'),
+    mode: $('hand-mode'),
     group: $('hand-group'),
     submit: $('hand-submit'),
     cancel: $('hand-cancel'),
@@ -44,12 +46,25 @@ export function setupHands(ctx) {
     setText(el.meaning, groupText(el.group && el.group.value ? el.group.value : null));
     el.submit.setAttribute('aria-disabled', String(!aim));
     el.cancel.hidden = !correcting;
+    renderMode(aim);
     // a show of hands changed somewhere (this console or another): list them again
     const key = ctx.tally && ctx.tally.manual ? ctx.currentId() + JSON.stringify(ctx.tally.manual) : '';
     if (key !== manualKey) {
       manualKey = key;
       refresh();
     }
+  }
+
+  // Which kind of group is stored for the target's round: the other is refused by the
+  // server (hand_count_mode), so the form says so before the moderator types.
+  function renderMode(aim) {
+    const stored = aim ? items.filter((i) => i.proposition === aim.proposition && i.round === aim.round) : [];
+    const groups = stored.filter((i) => i.perspective).map((i) => i.perspective);
+    let text = '';
+    if (stored.some((i) => !i.perspective)) text = S.hand_mode_hall;
+    else if (groups.length) text = format(S.hand_mode_groups, { groups: groups.join(', ') });
+    setText(el.mode, text);
+    el.mode.hidden = !text;
   }
 
   function fill(counts, perspective) {
@@ -70,6 +85,7 @@ export function setupHands(ctx) {
     }
     items = Array.isArray(ack.items) ? ack.items : [];
     renderSaved();
+    renderMode(target());
   }
 
   function renderSaved() {

@@ -76,3 +76,40 @@ async def test_hand_counts_say_what_they_count_and_can_be_corrected_and_cleared(
     assert state["proposition"]["id"] == "p2" and state["phase"] == "waiting"  # no shortcut took part
     await screen.close()
     await console.close()
+
+
+async def test_the_form_says_which_kind_is_saved_and_refuses_the_other(server, browser):
+    """With the whole hall saved for this round, the form says so; saving for a perspective
+    is refused with the reason next to the button and the figures stay as they were."""
+    event = await create_event(server.url, propositions=("Een", "Twee"), perspectives=PERSPECTIVES, min_group=1)
+    code = event["code"]
+    console = await Console.open(browser, event)
+    page = console.page
+    form = page.locator("#hand-form")
+    mode = page.locator("#hand-mode")
+    await page.keyboard.press("ArrowRight")
+    await expect(page.locator("#hand-target")).to_have_text("Voor stelling 1, ronde 1.")
+    await expect(mode).to_be_hidden()
+    await form.get_by_label("Eens", exact=True).fill("5")
+    await form.get_by_role("button", name="Handopsteken opslaan").click()
+    await expect(mode).to_have_text("Opgeslagen voor deze ronde: de hele zaal. Wis dat eerst om per perspectief te tellen.")
+
+    await form.get_by_label("Groep").select_option("Gemeente")
+    await form.get_by_label("Eens", exact=True).fill("3")
+    await form.get_by_role("button", name="Handopsteken opslaan").click()
+    await expect(page.locator("#hand-status")).to_contain_text("wis dat eerst, zodat niemand dubbel wordt geteld")
+    assert await voters(server, code) == [5, 0]
+
+    # cleared: the form no longer warns, and the perspective is saved
+    await page.locator("#hand-saved > li").first.get_by_role("button", name="Wissen").click()
+    await expect(mode).to_be_hidden()
+    await form.get_by_label("Groep").select_option("Gemeente")
+    await form.get_by_label("Eens", exact=True).fill("3")
+    await form.get_by_role("button", name="Handopsteken opslaan").click()
+    await expect(mode).to_have_text("Opgeslagen voor deze ronde: per perspectief (Gemeente). "
+                                    "Wis die eerst om de hele zaal te tellen.")
+    assert await voters(server, code) == [3, 0]
+    await page.keyboard.press("ArrowRight")  # another proposition: nothing saved for it
+    await expect(page.locator("#hand-target")).to_have_text("Voor stelling 2, ronde 1.")
+    await expect(mode).to_be_hidden()
+    await console.close()

@@ -144,10 +144,13 @@ async def test_hand_counts_count_and_are_marked(server):
                             perspective="Anders")
     await moderator.command("hand_count", proposition="p1", round=1, counts={"agree": 4, "disagree": 2},
                             perspective="Anders")  # a resend replaces, never adds
-    await moderator.command("hand_count", proposition="p1", round=1, counts={"disagree": 10}, perspective=None)
-    tally = await moderator.wait_latest("tally", lambda m: m["voters"] == 17)
-    assert tally["counts"] == {"agree": 5, "disagree": 12, "neutral": 0}
-    assert tally["manual"] == {"agree": 4, "disagree": 12, "neutral": 0}
+    # one meaning: with counts for a perspective stored, counts for the whole hall are refused (never a sum)
+    refused = await moderator.request({"type": "hand_count", "proposition": "p1", "round": 1,
+                                       "counts": {"disagree": 10}, "perspective": None})
+    assert refused["type"] == "error" and refused["code"] == "hand_count_mode" and "wis dat eerst" in refused["message"]
+    tally = await moderator.wait_latest("tally", lambda m: m["voters"] == 7)
+    assert tally["counts"] == {"agree": 5, "disagree": 2, "neutral": 0}
+    assert tally["manual"] == {"agree": 4, "disagree": 2, "neutral": 0}
     # Issue 12: hand counts never lift the guard (Anders has no phone voter), and with Anders the only group
     # withheld, Gemeente (the smallest shown) is withheld too; the hands still count in the hall total.
     assert tally["by_perspective"]["Anders"] is None
