@@ -17,6 +17,7 @@ from .errors import RuleError
 from .model import DebateState, Event, Tally, apply, countdown, expired
 from .questions import QuestionLists
 from .store import Stores
+from .tickets import Tickets
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,14 @@ class Snapshot:
     my_vote: str | None = None
     my_perspective: str | None = None
     comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
+    my_ticket: bool | None = None  # in a ticketed event: whether this phone holds a ticket
 
 
 class Debate:
     def __init__(self, stores: Stores, bus: Bus):
         self.stores = stores
         self.bus = bus
+        self.tickets = Tickets(stores)  # ticketed join (vote.lua checks the ticket with the vote)
 
     async def healthy(self) -> bool:
         return await self.stores.events.ping()
@@ -48,6 +51,8 @@ class Debate:
         event, key = await self.stores.events.create_event(definition.validate(given), logo=logo_file)
         if not given.premoderation:
             await self.stores.questions.configure(event.code, event.expires_at, premoderation=False)
+        if event.ticketed:
+            await self.tickets.make(event, given.tickets)
         return event, key
 
     async def ensure_demo(self) -> tuple[Event, str]:
@@ -200,6 +205,7 @@ class Debate:
         index = event.perspective_index(perspective)
         if perspective is not None and index is None:
             raise RuleError("unknown_perspective")
+        await self.tickets.require(event, participant)
         moved = await self.stores.votes.set_perspective(event.code, participant, index, event.expires_at)
         if moved is not None:  # the open vote now counts under the new perspective
             self.bus.note_vote(event.code, *moved)
@@ -229,7 +235,8 @@ class Debate:
         if room is not None and tally is not None:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
-        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison)
+        my_ticket = await self.tickets.holds(event, participant) if participant and event.ticketed else None
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket)
 
     # --- questions --------------------------------------------------------------------
 
@@ -239,6 +246,7 @@ class Debate:
         text, name = questions.clean_question(text), questions.clean_name(name)
         if to is not None and event.perspective_index(to) is None:
             raise RuleError("unknown_perspective")
+        await self.tickets.require(event, participant)
         asker = await self.perspective_name(event, participant)
         result = await self.stores.questions.ask(event.code, participant, text, name, questions.ASKS_PER_MINUTE,
                                                  60_000, event.expires_at, perspective=asker, to=to)
@@ -249,6 +257,7 @@ class Debate:
         return question, status
 
     async def upvote(self, event: Event, participant: str, question: str, on: bool) -> int:
+        await self.tickets.require(event, participant)
         result = await self.stores.questions.upvote(event.code, question, participant, on, event.expires_at)
         if isinstance(result, str):
             raise RuleError(result)

@@ -55,6 +55,7 @@ class Event:
     expires_at: int = 0  # epoch ms; every key of the event expires then (keys.py)
     wifi_name: str | None = None  # the venue's Wi-Fi, for the "how to join" slide
     wifi_password: str | None = None
+    ticketed: bool = False  # only identities that presented a one-time ticket vote, ask or declare a perspective
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""

@@ -42,6 +42,10 @@ ERROR_TEXT = {
     "is_current": N_("This proposition is on the screen now: move to another one first."),
     "bad_index": N_("There is no such place in the list of propositions."),
     "proposition_text": N_("A proposition needs a text of at most 500 characters."),
+    "ticket_required": N_("This event is for ticket holders: enter the code on your ticket first."),
+    "unknown_ticket": N_("This ticket code is not right. Check it and try again."),
+    "ticket_used": N_("This ticket has already been used on another phone."),
+    "unknown_event": N_("There is no event with this code."),
 }
 ERROR_LIMITS = {"too_long": MAX_QUESTION, "name_too_long": MAX_NAME}
 
@@ -69,7 +73,7 @@ def event_view(event: Event, role: str) -> dict:
     view = {"code": event.code, "title": event.title, "language": event.language,
             "allow_neutral": event.allow_neutral, "choices": list(event.choices),
             "total": len(event.propositions), "perspectives": list(event.perspectives),
-            "min_group": event.min_group}
+            "min_group": event.min_group, "ticketed": event.ticketed}
     if role == "moderator":
         view["propositions"] = proposition_list(event)
     return view
@@ -114,11 +118,14 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
 
 
 def state_for(event: Event, state: DebateState, server_time: int, role: str, my_vote: str | None = None,
-              my_perspective: str | None = None) -> str:
-    """The state for one joining socket: a phone also gets its own vote and perspective."""
+              my_perspective: str | None = None, my_ticket: bool | None = None) -> str:
+    """The state for one joining socket: a phone also gets its own vote and perspective
+    (and in a ticketed event whether it holds a ticket)."""
     view = state_view(event, state, server_time)
     if role == "audience":
         view.update(my_vote=my_vote, my_perspective=my_perspective)
+        if my_ticket is not None:
+            view["my_ticket"] = my_ticket
     return encode(view)
 
 

@@ -158,8 +158,8 @@ async def _send_snapshot(connection: Connection) -> None:
     try:
         snapshot = await debate.snapshot(event, outbox.participant)
         state = snapshot.state
-        outbox.state(state.seq, protocol.state_for(event, state, now_ms(), outbox.role,
-                                                   snapshot.my_vote, snapshot.my_perspective), force=True)
+        outbox.state(state.seq, protocol.state_for(event, state, now_ms(), outbox.role, snapshot.my_vote,
+                                                   snapshot.my_perspective, snapshot.my_ticket), force=True)
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
                                        state.status(state.current).revealed, event, snapshot.comparison)
@@ -241,6 +241,11 @@ async def _perspective(c: Connection, command: commands.Perspective) -> None:
     c.outbox.reply(protocol.ack(command.id, perspective=command.value))
 
 
+async def _ticket(c: Connection, command: commands.Ticket) -> None:
+    await c.debate.tickets.redeem(c.event, c.outbox.participant, command.code)
+    c.outbox.reply(protocol.ack(command.id, ticket=True))
+
+
 async def _moderate_question(c: Connection, command: commands.ModerateQuestion) -> None:
     await c.debate.moderate_question(c.event, command.question, command.action)
     c.outbox.reply(protocol.ack(command.id))
@@ -285,7 +290,7 @@ def _debate_command(name: str):
 
 
 HANDLERS = {
-    "vote": _vote, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
+    "vote": _vote, "ticket": _ticket, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
     "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts,
     **dict.fromkeys(("add_proposition", "edit_proposition", "move_proposition", "remove_proposition"),
                     _edit_propositions),

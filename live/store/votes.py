@@ -126,7 +126,8 @@ class VoteStore(RedisStore):
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
                         expires_at: int) -> VoteOutcome:
         keys = [self.keys.props(code), self.keys.state(code), self.keys.votes(code, proposition),
-                self.keys.counts(code, proposition), self.keys.perspectives(code), self.keys.flagged(code)]
+                self.keys.counts(code, proposition), self.keys.perspectives(code), self.keys.flagged(code),
+                self.keys.event(code), self.keys.holders(code)]
         reply = await self._votes.submit(keys, [proposition, participant, choice, expires_at])
         if reply[0] != "ok":
             return VoteOutcome(error=reply[0])
