@@ -140,6 +140,13 @@ class Countdown(msgspec.Struct):
     id: MessageId = None
 
 
+class ExcludeFlagged(msgspec.Struct):
+    """The moderator leaves flagged identities out of what the projector shows (or not)."""
+
+    on: bool
+    id: MessageId = None
+
+
 class Ticket(msgspec.Struct):
     """A phone presents the code on its ticket (ticketed events)."""
 
@@ -160,7 +167,8 @@ COMMANDS: dict[str, dict[str, type]] = {
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
                   "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown, "compare": ShowComparison,
                   "add_proposition": AddProposition, "edit_proposition": EditProposition,
-                  "move_proposition": MoveProposition, "remove_proposition": RemoveProposition},
+                  "move_proposition": MoveProposition, "remove_proposition": RemoveProposition,
+                  "exclude_flagged": ExcludeFlagged},
 }
 
 _envelope = msgspec.json.Decoder(_Envelope)

@@ -32,6 +32,7 @@ class Snapshot:
     my_perspective: str | None = None
     comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
     my_ticket: bool | None = None  # in a ticketed event: whether this phone holds a ticket
+    unflagged: dict | None = None  # the figures without flagged identities
 
 
 class Debate:
@@ -83,10 +84,12 @@ class Debate:
 
     # --- the moderator's commands -----------------------------------------------------
 
-    async def command(self, event: Event, name: str, argument: str | None = None,
-                      round_: int = 1) -> DebateState | None:
-        """Apply a moderator command atomically and notify every worker. Raises RuleError."""
-        return await self._transition(event, lambda state: apply(event, state, name, argument, round_))
+    async def command(self, event: Event, name: str, argument: str | bool | None = None,
+                      round_: int = 1, by: str | None = None) -> DebateState | None:
+        """Apply a moderator command atomically and notify every worker. Raises RuleError.
+        Excluding flagged identities (or showing them again) is recorded in the audit log."""
+        record = {"at": now_ms(), "action": name, "on": argument, "by": by} if name == "exclude_flagged" else None
+        return await self._transition(event, lambda state: apply(event, state, name, argument, round_), record)
 
     async def countdown(self, event: Event, seconds: int | None, close: bool) -> DebateState | None:
         now = now_ms()
@@ -129,9 +132,10 @@ class Debate:
         now = now_ms()
         await self._transition(event, lambda state: apply(event, state, "close") if expired(state, now) else None)
 
-    async def _transition(self, event: Event, change) -> DebateState | None:
+    async def _transition(self, event: Event, change, record: dict | None = None) -> DebateState | None:
         state = await self.stores.state.transition(event.code, change,
-                                                   lambda new: self.bus.state_notice(event.code, new))
+                                                   lambda new: self.bus.state_notice(event.code, new),
+                                                   record, event.expires_at)
         if state is not None:
             self.bus.show_state(event.code, state)  # this worker at once; the others by the notice
         return state
@@ -222,10 +226,11 @@ class Debate:
         """Read what a joining socket needs; a fresher state or tally than this worker had
         is passed on to its room (and so to everyone else here) as well."""
         state = await self.stores.state.load_state(event.code)
-        tally = figures = my_vote = my_perspective = None
+        tally = figures = unflagged = my_vote = my_perspective = None
         if state.position is not None:
             tally = await self.stores.votes.read_tally(event.code, *state.position)
             figures = results.round_figures(tally, event.perspectives, event.min_group)
+            unflagged = results.round_figures(results.without_flagged(tally), event.perspectives, event.min_group)
             if participant is not None:
                 my_vote = await self.stores.votes.read_vote(event.code, *state.position, participant)
         if participant is not None:
@@ -236,7 +241,7 @@ class Debate:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
         my_ticket = await self.tickets.holds(event, participant) if participant and event.ticketed else None
-        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket)
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged)
 
     # --- questions --------------------------------------------------------------------
 

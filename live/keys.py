@@ -53,6 +53,8 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:tickets                | hash | ticket -> participant who redeemed it, or "" (unused);    |
 |                              |      | the event hash's "ticketed" = "1" makes them required      |
 | P:{C}:holders                | hash | participant -> the ticket it presented (one each)          |
+| P:{C}:audit                  | list | JSON lines of recorded moderator actions, newest first     |
+|                              |      | (exclude_flagged on/off; at most 1,000)                    |
 | P:{C}:quick                  | string | socket-only identities that voted and left quickly, this minute |
 | P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |
 |                              |      | address since issue 13 (minted stays unused for now)        |
@@ -113,7 +115,7 @@ class Keys:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
                 self.logo(code), self.alerts(code), self.event_failures(code), self.identities(code),
-                self.flagged(code), self.quick(code), self.tickets(code), self.holders(code), self.moderator_sessions(code), self.moderators_online(code),
+                self.flagged(code), self.quick(code), self.tickets(code), self.holders(code), self.audit(code), self.moderator_sessions(code), self.moderators_online(code),
                 *self.questions(code)]
         for proposition in proposition_ids:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
@@ -167,6 +169,9 @@ class Keys:
 
     def holders(self, code: str) -> str:
         return f"{self._event(code)}:holders"
+
+    def audit(self, code: str) -> str:
+        return f"{self._event(code)}:audit"
 
     def quick(self, code: str) -> str:
         return f"{self._event(code)}:quick"

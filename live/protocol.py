@@ -111,6 +111,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "total": len(event.propositions),
         "screen": state.screen,
         "compare": state.compare,
+        "exclude_flagged": state.exclude_flagged,
         "deadline": state.deadline,
         "auto_close": state.auto_close,
         "server_time": server_time,
@@ -130,13 +131,19 @@ def state_for(event: Event, state: DebateState, server_time: int, role: str, my_
 
 
 def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event,
-               comparison: dict | None = None) -> dict | None:
+               comparison: dict | None = None, unflagged: dict | None = None, exclude: bool = False) -> dict | None:
     """What a role may see of a tally; None when the role sees nothing (hidden audience).
 
     The split by perspective is guarded: a group under the event's minimum is null.
+    `unflagged`: the figures without flagged identities (results.without_flagged), which
+    everyone but the moderator sees while the moderator excludes them (`exclude`); the
+    moderator always sees both.
     """
     if role == "audience" and not revealed:
         return None
+    unflagged = unflagged or figures
+    if exclude and role != "moderator":
+        figures = unflagged
     message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
                "voters": figures["voters"]}
     if role == "projector" and not revealed and event.perspectives:
@@ -145,6 +152,8 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
                               for name, group in figures["by_perspective"].items()}
     if role == "moderator":
         message["flagged"] = tally.flagged  # the part of counts from flagged identities (docs/security.md)
+        message["unflagged"] = {"counts": unflagged["counts"], "voters": unflagged["voters"]}
+        message["exclude_flagged"] = exclude
     if role == "moderator" or revealed:
         message["counts"] = figures["counts"]
         if figures["manual"]:

@@ -29,7 +29,7 @@ from .auth import (
 from .clock import now_ms
 from .connections import SOCKETS, TokenBucket
 from .errors import ProtocolError, RuleError, StoreUnavailable
-from .model import Event
+from .model import MODERATOR_COMMANDS, Event
 from .outbox import Outbox
 from .rooms import Room
 
@@ -97,8 +97,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
         return
     except RuleError:  # too many unknown codes, or wrong moderator keys, from this address
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
-        return
+        allowed = False
     if not allowed:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
@@ -162,7 +161,8 @@ async def _send_snapshot(connection: Connection) -> None:
                                                    snapshot.my_perspective, snapshot.my_ticket), force=True)
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
-                                       state.status(state.current).revealed, event, snapshot.comparison)
+                                       state.status(state.current).revealed, event, snapshot.comparison,
+                                       snapshot.unflagged, state.exclude_flagged)
             if view is not None:
                 outbox.tally(protocol.encode(view))
         lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)
@@ -281,10 +281,10 @@ async def _question_settings(c: Connection, command: commands.QuestionSettings) 
 
 
 def _debate_command(name: str):
-    """goto, open, close, reveal, hide, screen and compare: one rule each in model.apply."""
+    """goto, open, close, reveal, hide, screen, compare, exclude_flagged: one rule each in model.apply."""
     async def handle(c: Connection, command) -> None:
-        argument = command.show if name in ("screen", "compare") else getattr(command, "proposition", None)
-        await c.debate.command(c.event, name, argument, getattr(command, "round", 1))
+        argument = next((getattr(command, f) for f in ("show", "proposition", "on") if hasattr(command, f)), None)
+        await c.debate.command(c.event, name, argument, getattr(command, "round", 1), by=c.outbox.who)
         c.outbox.reply(protocol.ack(command.id))
     return handle
 
@@ -296,5 +296,5 @@ HANDLERS = {
                     _edit_propositions),
     "countdown": _countdown,
     "settings": _question_settings,
-    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare")},
+    **{name: _debate_command(name) for name in MODERATOR_COMMANDS},
 }
