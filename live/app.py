@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, control, pages, signin, sockets, web
+from . import api, control, pages, signin, sockets, ticketing, web
 from .access import Access
 from .bus import Bus
 from .debate import Debate
@@ -142,6 +142,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events/{code}/control", control.control, methods=["POST"]),
         Route("/moderate/{code}/definition.json", api.event_definition),
         Route("/results/{code}", pages.results_report),
+        Route("/tickets/{code}", ticketing.ticket_cards, methods=["GET", "POST"]),
+        Route("/api/events/{code}/tickets", ticketing.make_tickets, methods=["POST"]),
+        Route("/api/events/{code}/tickets.csv", ticketing.tickets_csv),
         Route("/events", pages.events_page),
         Route("/events", signin.organiser_login, methods=["POST"]),
         Route("/events/logout", signin.organiser_logout, methods=["POST"]),

@@ -146,20 +146,36 @@ class Countdown(msgspec.Struct):
     id: MessageId = None
 
 
+class ExcludeFlagged(msgspec.Struct):
+    """The moderator leaves flagged identities out of what the projector shows (or not)."""
+
+    on: bool
+    id: MessageId = None
+
+
+class Ticket(msgspec.Struct):
+    """A phone presents the code on its ticket (ticketed events)."""
+
+    code: Annotated[str, msgspec.Meta(max_length=32)]
+    id: MessageId = None
+
+
 class _Envelope(msgspec.Struct):
     type: str  # any length: the frame limit bounds it, and an unknown one is never echoed
     id: MessageId = None
 
 
 COMMANDS: dict[str, dict[str, type]] = {
-    "audience": {"vote": Vote, "sync": Sync, "ask": Ask, "upvote": Upvote, "perspective": Perspective},
+    "audience": {"vote": Vote, "sync": Sync, "ask": Ask, "upvote": Upvote, "perspective": Perspective,
+                 "ticket": Ticket},
     "projector": {"sync": Sync},
     "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
                   "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown, "compare": ShowComparison,
                   "add_proposition": AddProposition, "edit_proposition": EditProposition,
                   "move_proposition": MoveProposition, "remove_proposition": RemoveProposition,
-                  "edit_perspectives": EditPerspectives},
+                  "edit_perspectives": EditPerspectives,
+                  "exclude_flagged": ExcludeFlagged},
 }
 
 _envelope = msgspec.json.Decoder(_Envelope)

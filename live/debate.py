@@ -17,6 +17,7 @@ from .errors import RuleError
 from .model import DebateState, Event, Tally, apply, countdown, expired
 from .questions import QuestionLists
 from .store import Stores
+from .tickets import Tickets
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,15 @@ class Snapshot:
     my_vote: str | None = None
     my_perspective: str | None = None
     comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
+    my_ticket: bool | None = None  # in a ticketed event: whether this phone holds a ticket
+    unflagged: dict | None = None  # the figures without flagged identities
 
 
 class Debate:
     def __init__(self, stores: Stores, bus: Bus):
         self.stores = stores
         self.bus = bus
+        self.tickets = Tickets(stores)  # ticketed join (vote.lua checks the ticket with the vote)
 
     async def healthy(self) -> bool:
         return await self.stores.events.ping()
@@ -48,6 +52,8 @@ class Debate:
         event, key = await self.stores.events.create_event(definition.validate(given), logo=logo_file)
         if not given.premoderation:
             await self.stores.questions.configure(event.code, event.expires_at, premoderation=False)
+        if event.ticketed:
+            await self.tickets.make(event, given.tickets)
         return event, key
 
     async def ensure_demo(self) -> tuple[Event, str]:
@@ -78,10 +84,12 @@ class Debate:
 
     # --- the moderator's commands -----------------------------------------------------
 
-    async def command(self, event: Event, name: str, argument: str | None = None,
-                      round_: int = 1) -> DebateState | None:
-        """Apply a moderator command atomically and notify every worker. Raises RuleError."""
-        return await self._transition(event, lambda state: apply(event, state, name, argument, round_))
+    async def command(self, event: Event, name: str, argument: str | bool | None = None,
+                      round_: int = 1, by: str | None = None) -> DebateState | None:
+        """Apply a moderator command atomically and notify every worker. Raises RuleError.
+        Excluding flagged identities (or showing them again) is recorded in the audit log."""
+        record = {"at": now_ms(), "action": name, "on": argument, "by": by} if name == "exclude_flagged" else None
+        return await self._transition(event, lambda state: apply(event, state, name, argument, round_), record)
 
     async def countdown(self, event: Event, seconds: int | None, close: bool) -> DebateState | None:
         now = now_ms()
@@ -124,9 +132,10 @@ class Debate:
         now = now_ms()
         await self._transition(event, lambda state: apply(event, state, "close") if expired(state, now) else None)
 
-    async def _transition(self, event: Event, change) -> DebateState | None:
+    async def _transition(self, event: Event, change, record: dict | None = None) -> DebateState | None:
         state = await self.stores.state.transition(event.code, change,
-                                                   lambda new: self.bus.state_notice(event.code, new))
+                                                   lambda new: self.bus.state_notice(event.code, new),
+                                                   record, event.expires_at)
         if state is not None:
             self.bus.show_state(event.code, state)  # this worker at once; the others by the notice
         return state
@@ -212,6 +221,7 @@ class Debate:
         index = event.perspective_index(perspective)
         if perspective is not None and index is None:
             raise RuleError("unknown_perspective")
+        await self.tickets.require(event, participant)
         moved = await self.stores.votes.set_perspective(event.code, participant, index, event.expires_at)
         if moved is not None:  # the open vote now counts under the new perspective
             self.bus.note_vote(event.code, *moved)
@@ -228,10 +238,11 @@ class Debate:
         """Read what a joining socket needs; a fresher state or tally than this worker had
         is passed on to its room (and so to everyone else here) as well."""
         state = await self.stores.state.load_state(event.code)
-        tally = figures = my_vote = my_perspective = None
+        tally = figures = unflagged = my_vote = my_perspective = None
         if state.position is not None:
             tally = await self.stores.votes.read_tally(event.code, *state.position)
             figures = results.round_figures(tally, event.perspectives, event.min_group)
+            unflagged = results.round_figures(results.without_flagged(tally), event.perspectives, event.min_group)
             if participant is not None:
                 my_vote = await self.stores.votes.read_vote(event.code, *state.position, participant)
         if participant is not None:
@@ -241,7 +252,8 @@ class Debate:
         if room is not None and tally is not None:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
-        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison)
+        my_ticket = await self.tickets.holds(event, participant) if participant and event.ticketed else None
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged)
 
     # --- questions --------------------------------------------------------------------
 
@@ -251,6 +263,7 @@ class Debate:
         text, name = questions.clean_question(text), questions.clean_name(name)
         if to is not None and event.perspective_index(to) is None:
             raise RuleError("unknown_perspective")
+        await self.tickets.require(event, participant)
         asker = await self.perspective_name(event, participant)
         result = await self.stores.questions.ask(event.code, participant, text, name, questions.ASKS_PER_MINUTE,
                                                  60_000, event.expires_at, perspective=asker, to=to)
@@ -261,6 +274,7 @@ class Debate:
         return question, status
 
     async def upvote(self, event: Event, participant: str, question: str, on: bool) -> int:
+        await self.tickets.require(event, participant)
         result = await self.stores.questions.upvote(event.code, question, participant, on, event.expires_at)
         if isinstance(result, str):
             raise RuleError(result)

@@ -32,6 +32,8 @@ ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 DEMO_FILE = Path(__file__).with_name("demo.json")
 OPTIONAL = ("accent", "logo", "wifi_name", "wifi_password")  # left out of an export when not set
+UNLESS_SET = ("ticketed", "tickets")  # left out of an export when false or 0
+MAX_TICKETS = 5000  # tickets made at once
 
 
 class EventDefinition(msgspec.Struct):
@@ -48,6 +50,8 @@ class EventDefinition(msgspec.Struct):
     logo: str | None = None  # a data: URL of a PNG, JPEG or WebP image
     wifi_name: str | None = None  # the venue's Wi-Fi network, shown on the "how to join" slide
     wifi_password: str | None = None
+    ticketed: bool = False  # only holders of a one-time ticket vote, ask or declare a perspective
+    tickets: int = 0  # how many tickets to make when the event is created (ticketed then)
 
 
 _decoder = msgspec.json.Decoder(EventDefinition)
@@ -61,7 +65,8 @@ def decode(body: bytes) -> EventDefinition:
 def encode(definition: EventDefinition) -> dict:
     """The definition as JSON-ready data; the optional fields are left out when not set."""
     data = msgspec.structs.asdict(definition)
-    return {key: value for key, value in data.items() if not (key in OPTIONAL and value is None)}
+    return {key: value for key, value in data.items()
+            if not (key in OPTIONAL and value is None) and not (key in UNLESS_SET and not value)}
 
 
 def demo() -> EventDefinition:
@@ -154,6 +159,9 @@ def validate(definition: EventDefinition) -> EventDefinition:
     names, problem = _perspectives(definition.perspectives)
     if problem:
         raise ValidationError(problem, "perspectives")
+    tickets = definition.tickets
+    if isinstance(tickets, bool) or not isinstance(tickets, int) or not 0 <= tickets <= MAX_TICKETS:
+        raise ValidationError("out_of_range", "tickets")
     min_group = definition.min_group
     if isinstance(min_group, bool) or not isinstance(min_group, int) or not 1 <= min_group <= 1000:
         raise ValidationError("out_of_range", "min_group")
@@ -181,6 +189,7 @@ def validate(definition: EventDefinition) -> EventDefinition:
         raise ValidationError("empty", "wifi_name")
     return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
                                    allow_neutral=bool(definition.allow_neutral),
+                                   ticketed=bool(definition.ticketed or tickets),
                                    accent=definition.accent.lower() if definition.accent else None)
 
 
@@ -245,4 +254,5 @@ def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_lo
                  allow_neutral=definition.allow_neutral, propositions=proposition_ids(definition.propositions),
                  perspectives=tuple(definition.perspectives), min_group=definition.min_group,
                  accent=definition.accent, has_logo=has_logo, expires_at=expires_at,
-                 wifi_name=definition.wifi_name, wifi_password=definition.wifi_password)
+                 wifi_name=definition.wifi_name, wifi_password=definition.wifi_password,
+                 ticketed=definition.ticketed)

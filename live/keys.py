@@ -8,7 +8,8 @@ every script and transaction that writes a per-event key is given.
 | key                          | type | holds                                                      |
 |------------------------------|------|------------------------------------------------------------|
 | P:{C}:event                  | hash | title, language, allow_neutral, propositions (JSON),       |
-|                              |      | moderator_key, session_version, created, expires_at (ms)    |
+|                              |      | moderator_key, session_version, created, expires_at (ms),   |
+|                              |      | ticketed ("1": only ticket holders vote, ask, declare)      |
 | P:{C}:props                  | hash | proposition id -> text (lets the vote script check ids)    |
 | P:{C}:logo                   | string | "<content type>;<base64 image>" (optional)               |
 | P:{C}:state                  | hash | seq, current, phase:<id>, revealed:<id>, round:<id>        |
@@ -49,6 +50,11 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:ids                    | hash | participant -> "<page or socket>:<minted ms>": how it came |
 |                              |      | (at most 100,000 per event, access.IDENTITY_RECORDS)        |
 | P:{C}:flagged                | hash | participant -> "<pattern>:<ms>": identities that look minted to vote |
+| P:{C}:tickets                | hash | ticket -> participant who redeemed it, or "" (unused);    |
+|                              |      | the event hash's "ticketed" = "1" makes them required      |
+| P:{C}:holders                | hash | participant -> the ticket it presented (one each)          |
+| P:{C}:audit                  | list | JSON lines of recorded moderator actions, newest first     |
+|                              |      | (exclude_flagged on/off; at most 1,000)                    |
 | P:{C}:quick                  | string | socket-only identities that voted and left quickly, this minute |
 | P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |
 |                              |      | address since issue 13 (minted stays unused for now)        |
@@ -109,7 +115,7 @@ class Keys:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
                 self.logo(code), self.alerts(code), self.event_failures(code), self.identities(code),
-                self.flagged(code), self.quick(code), self.moderator_sessions(code), self.moderators_online(code),
+                self.flagged(code), self.quick(code), self.tickets(code), self.holders(code), self.audit(code), self.moderator_sessions(code), self.moderators_online(code),
                 *self.questions(code)]
         for proposition in proposition_ids:
             keys += [self.votes(code, proposition), self.counts(code, proposition)]
@@ -157,6 +163,15 @@ class Keys:
 
     def flagged(self, code: str) -> str:
         return f"{self._event(code)}:flagged"
+
+    def tickets(self, code: str) -> str:
+        return f"{self._event(code)}:tickets"
+
+    def holders(self, code: str) -> str:
+        return f"{self._event(code)}:holders"
+
+    def audit(self, code: str) -> str:
+        return f"{self._event(code)}:audit"
 
     def quick(self, code: str) -> str:
         return f"{self._event(code)}:quick"

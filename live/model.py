@@ -55,6 +55,7 @@ class Event:
     expires_at: int = 0  # epoch ms; every key of the event expires then (keys.py)
     wifi_name: str | None = None  # the venue's Wi-Fi, for the "how to join" slide
     wifi_password: str | None = None
+    ticketed: bool = False  # only identities that presented a one-time ticket vote, ask or declare a perspective
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""
@@ -94,6 +95,7 @@ class DebateState:
     deadline: int | None = None  # countdown end (epoch ms) on the current proposition
     auto_close: bool = False  # close voting when the countdown runs out
     compare: str = "before_after"  # of a closed, revealed round 2: one of COMPARE_VIEWS
+    exclude_flagged: bool = False  # the projector, phones and overlays show counts without flagged identities
 
     def status(self, proposition_id: str | None) -> Status:
         if proposition_id is None:
@@ -124,28 +126,38 @@ class Tally:
     hands_by: dict[int, Counts] = field(default_factory=dict)
     version: int = 0
     flagged: Counts = field(default_factory=zero_counts)  # the part of `phones` from flagged identities
+    flagged_by: dict[int, Counts] = field(default_factory=dict)  # the part of `phones_by` from them
 
     @classmethod
     def of(cls, proposition: str, round_: int, *, phones: dict | None = None, phones_by: dict | None = None,
            hands: dict | None = None, hands_by: dict | None = None, version: int = 0,
-           flagged: dict | None = None) -> "Tally":
+           flagged: dict | None = None, flagged_by: dict | None = None) -> "Tally":
         """A tally from partial counts (missing choices are zero)."""
         def full(counts: dict | None) -> Counts:
             return {choice: int((counts or {}).get(choice, 0)) for choice in CHOICES}
-        return cls(proposition, round_, full(phones), {int(i): full(c) for i, c in (phones_by or {}).items()},
-                   full(hands), {int(i): full(c) for i, c in (hands_by or {}).items()}, version, full(flagged))
+
+        def each(groups: dict | None) -> dict[int, Counts]:
+            return {int(i): full(c) for i, c in (groups or {}).items()}
+        return cls(proposition, round_, full(phones), each(phones_by), full(hands), each(hands_by), version,
+                   full(flagged), each(flagged_by))
 
 
-MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare")
+MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare", "exclude_flagged")
 
 
 def apply(event: Event, state: DebateState, command: str, argument: str | None = None,
           round_: int = 1) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
-    `argument` is the proposition for goto, the screen for screen and the view for compare.
-    Raises RuleError when the command is not allowed now.
+    `argument` is the proposition for goto, the screen for screen, the view for compare
+    and on/off (a bool) for exclude_flagged. Raises RuleError when the command is not
+    allowed now.
     """
+    if command == "exclude_flagged":
+        if not isinstance(argument, bool):
+            raise RuleError("bad_message")
+        return None if argument == state.exclude_flagged else replace(state, seq=state.seq + 1,
+                                                                       exclude_flagged=argument)
     if command == "compare":
         if argument not in COMPARE_VIEWS:
             raise RuleError("bad_message")

@@ -4,6 +4,7 @@ no Redis, no Starlette, no knowledge of what the messages say."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,14 @@ class Outbox:
         self._close_code: int | None = None
         self.by_key = False  # a moderator socket opened with the key (not a session): closes on a new key
         self.session = None  # the moderator session (device) a socket was opened with: closes on its logout
+
+    @property
+    def who(self) -> str:
+        """A moderator socket, for the audit log: opened with the key, or which session (by a
+        digest: the log never holds a session id)."""
+        if self.by_key or not self.session:
+            return "key" if self.by_key else "organiser"
+        return "session " + hashlib.sha256(self.session.encode()).hexdigest()[:8]
 
     def reply(self, message: str) -> None:
         self._replies.append(message)

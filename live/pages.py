@@ -250,7 +250,8 @@ async def new_event_form(request: Request) -> Response:
               "perspectives": str(form.get("perspectives", ""))[:2000],
               "min_group": str(form.get("min_group", DEFAULT_MIN_GROUP))[:10],
               "accent": str(form.get("accent", "")).strip()[:7],
-              "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200]}
+              "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200],
+              "ticketed": form.get("ticketed") == "1", "tickets": str(form.get("tickets", "0")).strip()[:10] or "0"}
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -258,13 +259,16 @@ async def new_event_form(request: Request) -> Response:
         errors["admin_password"] = i18n.gettext("This password is not right.")
     elif not values["min_group"].strip().isdigit():
         errors["min_group"] = i18n.gettext("Enter a whole number from 1 to 1000.")
+    elif not values["tickets"].isdigit() or int(values["tickets"]) > definition.MAX_TICKETS:
+        errors["tickets"] = i18n.gettext("Enter a whole number from 0 to 5000.")
     else:
         given = EventDefinition(
             title=values["title"], propositions=values["propositions"].splitlines(),
             allow_neutral=values["allow_neutral"], language=values["language"],
             premoderation=values["premoderation"], perspectives=values["perspectives"].splitlines(),
             min_group=int(values["min_group"]), accent=values["accent"] or None,
-            wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None)
+            wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None,
+            ticketed=values["ticketed"], tickets=int(values["tickets"]) if values["ticketed"] else 0)
         try:
             event, moderator_key = await request.state.debate.create_event(given, logo or None)
         except ValidationError as error:

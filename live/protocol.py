@@ -46,6 +46,10 @@ ERROR_TEXT = {
                           "perspective) in this round: clear that one first, so that nobody is counted twice."),
     "votes_cast": N_("Votes have been cast: the perspectives can no longer be changed."),
     "perspective_names": N_("At most 10 perspectives of at most 40 characters each, every name once."),
+    "ticket_required": N_("This event is for ticket holders: enter the code on your ticket first."),
+    "unknown_ticket": N_("This ticket code is not right. Check it and try again."),
+    "ticket_used": N_("This ticket has already been used on another phone."),
+    "unknown_event": N_("There is no event with this code."),
 }
 ERROR_LIMITS = {"too_long": MAX_QUESTION, "name_too_long": MAX_NAME}
 
@@ -73,7 +77,7 @@ def event_view(event: Event, role: str) -> dict:
     view = {"code": event.code, "title": event.title, "language": event.language,
             "allow_neutral": event.allow_neutral, "choices": list(event.choices),
             "total": len(event.propositions), "perspectives": list(event.perspectives),
-            "min_group": event.min_group}
+            "min_group": event.min_group, "ticketed": event.ticketed}
     if role == "moderator":
         view["propositions"] = proposition_list(event)
     return view
@@ -116,6 +120,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "total": len(event.propositions),
         "screen": state.screen,
         "compare": state.compare,
+        "exclude_flagged": state.exclude_flagged,
         "deadline": state.deadline,
         "auto_close": state.auto_close,
         "server_time": server_time,
@@ -123,22 +128,31 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
 
 
 def state_for(event: Event, state: DebateState, server_time: int, role: str, my_vote: str | None = None,
-              my_perspective: str | None = None) -> str:
-    """The state for one joining socket: a phone also gets its own vote and perspective."""
+              my_perspective: str | None = None, my_ticket: bool | None = None) -> str:
+    """The state for one joining socket: a phone also gets its own vote and perspective
+    (and in a ticketed event whether it holds a ticket)."""
     view = state_view(event, state, server_time)
     if role == "audience":
         view.update(my_vote=my_vote, my_perspective=my_perspective)
+        if my_ticket is not None:
+            view["my_ticket"] = my_ticket
     return encode(view)
 
 
 def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event,
-               comparison: dict | None = None) -> dict | None:
+               comparison: dict | None = None, unflagged: dict | None = None, exclude: bool = False) -> dict | None:
     """What a role may see of a tally; None when the role sees nothing (hidden audience).
 
     The split by perspective is guarded: a group under the event's minimum is null.
+    `unflagged`: the figures without flagged identities (results.without_flagged), which
+    everyone but the moderator sees while the moderator excludes them (`exclude`); the
+    moderator always sees both.
     """
     if role == "audience" and not revealed:
         return None
+    unflagged = unflagged or figures
+    if exclude and role != "moderator":
+        figures = unflagged
     message = {"type": "tally", "seq": seq, "proposition": tally.proposition, "round": tally.round,
                "voters": figures["voters"]}
     if role == "projector" and not revealed and event.perspectives:
@@ -147,6 +161,8 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
                               for name, group in figures["by_perspective"].items()}
     if role == "moderator":
         message["flagged"] = tally.flagged  # the part of counts from flagged identities (docs/security.md)
+        message["unflagged"] = {"counts": unflagged["counts"], "voters": unflagged["voters"]}
+        message["exclude_flagged"] = exclude
     if role == "moderator" or revealed:
         message["counts"] = figures["counts"]
         if figures["manual"]:

@@ -72,5 +72,7 @@ class Report:
             title=event.title, propositions=[p.text for p in event.propositions], allow_neutral=event.allow_neutral,
             language=event.language, premoderation=premoderation, perspectives=list(event.perspectives),
             min_group=event.min_group, accent=event.accent, wifi_name=event.wifi_name,
-            wifi_password=event.wifi_password,
+            wifi_password=event.wifi_password, ticketed=event.ticketed,
+            # imported again, the event gets as many tickets, new ones (a ticket is for one event)
+            tickets=len(await self.stores.tickets.listing(event.code)) if event.ticketed else 0,
             logo=definition.logo_data_url(*logo) if logo else None))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from .model import CHOICES, DEFAULT_MIN_GROUP, Counts, Tally, zero_counts
 
@@ -45,6 +46,22 @@ def shares(counts: Mapping[str, int]) -> dict[str, int]:
 
 def _add(*parts: Mapping[str, int]) -> Counts:
     return {choice: sum(part.get(choice, 0) for part in parts) for choice in CHOICES}
+
+
+def without_flagged(tally: Tally) -> Tally:
+    """The tally as if flagged identities had not voted: their part taken out of the phones
+    (in total and per perspective); hand counts stay. What the projector, the phones and
+    the overlays show while the moderator excludes flagged identities, and the console's and
+    the report's "without flagged" figures."""
+    def minus(counts: Mapping[str, int], part: Mapping[str, int]) -> Counts:
+        return {choice: max(0, counts.get(choice, 0) - part.get(choice, 0)) for choice in CHOICES}
+    return replace(tally, phones=minus(tally.phones, tally.flagged),
+                   phones_by={i: minus(c, tally.flagged_by.get(i, {})) for i, c in tally.phones_by.items()},
+                   flagged=zero_counts(), flagged_by={})
+
+
+def flagged_any(tally: Tally) -> bool:
+    return any(tally.flagged.values())
 
 
 def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DEFAULT_MIN_GROUP,

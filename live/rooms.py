@@ -31,6 +31,7 @@ class Room:
         self.view: dict | None = None  # the state as sent, rendered once per change
         self.tally: Tally | None = None  # the newest tally of the current proposition and round
         self.figures: dict | None = None  # its figures, computed once per tally
+        self.unflagged: dict | None = None  # and without flagged identities (the same when none are)
         self.comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
         self.comparison_seq = -1  # the state it was (or is being) computed for
         self.online = 0
@@ -97,6 +98,8 @@ class Room:
         """Round 1 against round 2 (votes frozen): sent with every tally from now on."""
         if self.state is None or self.state.position != (second.proposition, 2):
             return
+        if self.state.exclude_flagged:  # the comparison follows the moderator's exclusion
+            first, second = results.without_flagged(first), results.without_flagged(second)
         figures = [results.round_figures(t, self.event.perspectives, self.event.min_group) for t in (first, second)]
         self.comparison = results.before_after(*figures, results.transitions(*choices), self.event.min_group)
         if self.tally is not None:
@@ -109,6 +112,8 @@ class Room:
             return
         self.tally = tally
         self.figures = results.round_figures(tally, self.event.perspectives, self.event.min_group)
+        self.unflagged = results.round_figures(results.without_flagged(tally), self.event.perspectives,
+                                               self.event.min_group) if results.flagged_any(tally) else self.figures
         self.screens_throttle.trigger()
         if self.revealed:
             self.audience_throttle.trigger()
@@ -118,7 +123,7 @@ class Room:
         if self.tally is None or self.state is None:
             return None
         view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event,
-                                   self.comparison)
+                                   self.comparison, self.unflagged, self.state.exclude_flagged)
         return None if view is None else protocol.encode(view)
 
     def send_tally(self, roles: tuple[str, ...]) -> None:

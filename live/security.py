@@ -72,8 +72,8 @@ async def _refuse(scope, receive, send, text: str, status: int) -> None:
     else:
         await send({"type": "websocket.close", "code": 1008})
 
-# Query values that are secrets: the moderator link's key, a participant's token.
-SECRET_QUERY = re.compile(r"([?&](?:key|participant)=)[^&\s\"]*", re.IGNORECASE)
+# Query values that are secrets: the moderator link's key, a participant's token, a ticket.
+SECRET_QUERY = re.compile(r"([?&](?:key|participant|ticket)=)[^&\s\"]*", re.IGNORECASE)
 LOGGERS_WITH_PATHS = ("uvicorn.access", "uvicorn.error")  # the access log; WebSocket "[accepted]" lines
 
 

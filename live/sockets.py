@@ -29,7 +29,7 @@ from .auth import (
 from .clock import now_ms
 from .connections import SOCKETS, TokenBucket
 from .errors import ProtocolError, RuleError, StoreUnavailable
-from .model import Event
+from .model import MODERATOR_COMMANDS, Event
 from .outbox import Outbox
 from .rooms import Room
 
@@ -97,8 +97,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         await websocket.close(code=status.WS_1013_TRY_AGAIN_LATER)
         return
     except RuleError:  # too many unknown codes, or wrong moderator keys, from this address
-        await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
-        return
+        allowed = False
     if not allowed:
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
         return
@@ -158,11 +157,12 @@ async def _send_snapshot(connection: Connection) -> None:
     try:
         snapshot = await debate.snapshot(event, outbox.participant)
         state = snapshot.state
-        outbox.state(state.seq, protocol.state_for(event, state, now_ms(), outbox.role,
-                                                   snapshot.my_vote, snapshot.my_perspective), force=True)
+        outbox.state(state.seq, protocol.state_for(event, state, now_ms(), outbox.role, snapshot.my_vote,
+                                                   snapshot.my_perspective, snapshot.my_ticket), force=True)
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
-                                       state.status(state.current).revealed, event, snapshot.comparison)
+                                       state.status(state.current).revealed, event, snapshot.comparison,
+                                       snapshot.unflagged, state.exclude_flagged)
             if view is not None:
                 outbox.tally(protocol.encode(view))
         lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)
@@ -241,6 +241,11 @@ async def _perspective(c: Connection, command: commands.Perspective) -> None:
     c.outbox.reply(protocol.ack(command.id, perspective=command.value))
 
 
+async def _ticket(c: Connection, command: commands.Ticket) -> None:
+    await c.debate.tickets.redeem(c.event, c.outbox.participant, command.code)
+    c.outbox.reply(protocol.ack(command.id, ticket=True))
+
+
 async def _moderate_question(c: Connection, command: commands.ModerateQuestion) -> None:
     await c.debate.moderate_question(c.event, command.question, command.action)
     c.outbox.reply(protocol.ack(command.id))
@@ -281,20 +286,20 @@ async def _question_settings(c: Connection, command: commands.QuestionSettings) 
 
 
 def _debate_command(name: str):
-    """goto, open, close, reveal, hide, screen and compare: one rule each in model.apply."""
+    """goto, open, close, reveal, hide, screen, compare, exclude_flagged: one rule each in model.apply."""
     async def handle(c: Connection, command) -> None:
-        argument = command.show if name in ("screen", "compare") else getattr(command, "proposition", None)
-        await c.debate.command(c.event, name, argument, getattr(command, "round", 1))
+        argument = next((getattr(command, f) for f in ("show", "proposition", "on") if hasattr(command, f)), None)
+        await c.debate.command(c.event, name, argument, getattr(command, "round", 1), by=c.outbox.who)
         c.outbox.reply(protocol.ack(command.id))
     return handle
 
 
 HANDLERS = {
-    "vote": _vote, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
+    "vote": _vote, "ticket": _ticket, "sync": _sync, "ask": _ask, "upvote": _upvote, "perspective": _perspective,
     "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts,
     **dict.fromkeys(("add_proposition", "edit_proposition", "move_proposition", "remove_proposition"),
                     _edit_propositions),
     "edit_perspectives": _edit_perspectives, "countdown": _countdown,
     "settings": _question_settings,
-    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare")},
+    **{name: _debate_command(name) for name in MODERATOR_COMMANDS},
 }

@@ -9,6 +9,7 @@ in one place (base.redis_errors). Returns model objects.
 | votes.py     | votes, hand counts, perspectives; the only reader of the counts |
 | questions.py | questions from the floor                                        |
 | guards.py    | hit counters, alerts, the organiser's session version           |
+| tickets.py   | ticketed join: one-time tickets and who redeemed them           |
 | presence.py  | connected phones per worker                                     |
 | notices.py   | publishing notices and this worker's subscription               |
 | sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
@@ -28,6 +29,7 @@ from .notices import NoticeStore
 from .presence import PresenceStore
 from .questions import QuestionStore
 from .state import StateStore
+from .tickets import TicketStore
 from .votes import VoteStore
 
 __all__ = ["Stores"]
@@ -42,6 +44,7 @@ class Stores:
     guards: GuardStore
     presence: PresenceStore
     notices: NoticeStore
+    tickets: TicketStore
 
     @property
     def keys(self) -> Keys:
@@ -57,4 +60,4 @@ class Stores:
         return cls(events=EventStore(redis, keys, retention_days, notices), state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
-                   notices=notices)
+                   notices=notices, tickets=TicketStore(redis, keys))

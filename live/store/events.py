@@ -35,6 +35,7 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "wifi_name": event.wifi_name or "",
         "wifi_password": event.wifi_password or "",
         "logo": "1" if event.has_logo else "",
+        "ticketed": "1" if event.ticketed else "",
         "moderator_key": moderator_key,
         "session_version": "1",
         "created": str(created),
@@ -58,6 +59,7 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
         expires_at=int(raw.get("expires_at") or 0),
         wifi_name=raw.get("wifi_name") or None,
         wifi_password=raw.get("wifi_password") or None,
+        ticketed=raw.get("ticketed") == "1",
     )
 
 

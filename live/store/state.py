@@ -6,8 +6,10 @@ written down in one way only.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+import orjson
 from redis.exceptions import WatchError
 
 from ..model import DebateState, Phase, Status
@@ -31,17 +33,22 @@ def state_from_fields(raw: dict[str, str]) -> DebateState:
     return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses,
                        screen=raw.get("screen") or "proposition", compare=raw.get("compare") or "before_after",
                        deadline=int(raw["deadline"]) if raw.get("deadline") else None,
-                       auto_close=raw.get("auto_close") == "1")
+                       auto_close=raw.get("auto_close") == "1", exclude_flagged=raw.get("exclude_flagged") == "1")
 
 
 def state_fields(state: DebateState) -> dict[str, str]:
     fields = {"seq": str(state.seq), "current": state.current or "", "screen": state.screen, "compare": state.compare,
-              "deadline": str(state.deadline or ""), "auto_close": "1" if state.auto_close else "0"}
+              "deadline": str(state.deadline or ""), "auto_close": "1" if state.auto_close else "0",
+              "exclude_flagged": "1" if state.exclude_flagged else "0"}
     for proposition, status in state.statuses.items():
         fields[f"phase:{proposition}"] = status.phase.value
         fields[f"revealed:{proposition}"] = "1" if status.revealed else "0"
         fields[f"round:{proposition}"] = str(status.round)
     return fields
+
+
+log = logging.getLogger(__name__)
+AUDIT_ENTRIES = 1000  # the newest moderator actions kept in an event's audit log
 
 
 class StateStore(RedisStore):
@@ -55,11 +62,14 @@ class StateStore(RedisStore):
 
     @redis_errors
     async def transition(self, code: str, change: Callable[[DebateState], DebateState | None],
-                         notice: Callable[[DebateState], bytes]) -> DebateState | None:
+                         notice: Callable[[DebateState], bytes], record: dict | None = None,
+                         expires_at: int = 0) -> DebateState | None:
         """Apply `change` to the stored state atomically (WATCH/MULTI) and publish its notice.
 
         The notice is published inside the transaction, so notices leave in the order of
-        the changes. Returns the new state, or None when `change` changed nothing.
+        the changes; `record` goes to the event's audit log (a JSON line) in the same
+        transaction, only when the state changed, and to the log. Returns the new state, or None when
+        `change` changed nothing.
         """
         key = self.keys.state(code)
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -72,11 +82,22 @@ class StateStore(RedisStore):
                         return None
                     pipe.multi()
                     pipe.hset(key, mapping=state_fields(new_state))
+                    if record is not None:
+                        pipe.lpush(self.keys.audit(code), orjson.dumps(record))
+                        pipe.ltrim(self.keys.audit(code), 0, AUDIT_ENTRIES - 1)
+                        pipe.pexpireat(self.keys.audit(code), expires_at)
                     if self.notices is not None:
                         self.notices.publish_in(pipe, code, notice(new_state))
                     else:
                         pipe.publish(self.keys.channel(code), notice(new_state))
                     await pipe.execute()
+                    if record is not None:
+                        log.info("event %s, audit: %s", code, record)
                     return new_state
                 except WatchError:
                     continue
+
+    @redis_errors
+    async def audit_log(self, code: str) -> list[str]:
+        """The event's audit log, oldest first (JSON lines)."""
+        return list(reversed(await self.redis.lrange(self.keys.audit(code), 0, -1)))

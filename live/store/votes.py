@@ -28,8 +28,9 @@ class VoteOutcome:
 
 def tally_from(fields: dict[str, str], proposition: str, round_: int) -> Tally:
     """The counts of one round, from the counts hash of a proposition."""
-    phones, phones_by, hands, hands_by = {}, {}, {}, {}
-    for prefix, total, by in ((f"{round_}:", phones, phones_by), (f"m{round_}:", hands, hands_by)):
+    phones, phones_by, hands, hands_by, flagged, flagged_by = {}, {}, {}, {}, {}, {}
+    for prefix, total, by in ((f"{round_}:", phones, phones_by), (f"m{round_}:", hands, hands_by),
+                              (f"f{round_}:", flagged, flagged_by)):
         for field, value in fields.items():
             if not field.startswith(prefix):
                 continue
@@ -40,10 +41,8 @@ def tally_from(fields: dict[str, str], proposition: str, round_: int) -> Tally:
                 total[choice] = int(value)
             elif index.isdigit():
                 by.setdefault(int(index), {})[choice] = int(value)
-    flagged = {field[len(f"f{round_}:"):]: int(value) for field, value in fields.items()
-               if field.startswith(f"f{round_}:") and field[len(f"f{round_}:"):] in CHOICES}
     return Tally.of(proposition, round_, phones=phones, phones_by=phones_by, hands=hands, hands_by=hands_by,
-                    version=int(fields.get("v") or 0), flagged=flagged)
+                    version=int(fields.get("v") or 0), flagged=flagged, flagged_by=flagged_by)
 
 
 def choice_of(stored_vote: str) -> str:
@@ -126,7 +125,8 @@ class VoteStore(RedisStore):
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
                         expires_at: int) -> VoteOutcome:
         keys = [self.keys.props(code), self.keys.state(code), self.keys.votes(code, proposition),
-                self.keys.counts(code, proposition), self.keys.perspectives(code), self.keys.flagged(code)]
+                self.keys.counts(code, proposition), self.keys.perspectives(code), self.keys.flagged(code),
+                self.keys.event(code), self.keys.holders(code)]
         reply = await self._votes.submit(keys, [proposition, participant, choice, expires_at])
         if reply[0] != "ok":
             return VoteOutcome(error=reply[0])
@@ -179,7 +179,7 @@ class VoteStore(RedisStore):
             # In the lobby the last two keys are placeholders the script never touches.
             proposition = current or "-"
             keys = [self.keys.perspectives(code), self.keys.state(code), self.keys.votes(code, proposition),
-                    self.keys.counts(code, proposition)]
+                    self.keys.counts(code, proposition), self.keys.flagged(code)]
             reply = await self._perspective_script(keys=keys, args=[participant, index or "", expires_at, current])
             if reply[0] == "retry":
                 current = reply[1]

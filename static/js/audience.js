@@ -227,7 +227,8 @@ function onState(msg) {
     notice = '';
   }
   if (prop) ballot.reconcile(prop, msg);
-  if ('my_perspective' in msg) perspective.known(msg.my_perspective);
+  if ('my_ticket' in msg) ticket.known(msg.my_ticket);
+  if ('my_perspective' in msg && !ticket.needed()) perspective.known(msg.my_perspective);
   if (flushAfterState) {
     flushAfterState = false;
     ballot.flush();
@@ -247,6 +248,7 @@ function onTally(msg) {
 }
 
 function onError(msg) {
+  if (msg.code === 'ticket_required') ticket.known(false);
   const propositionId = ballot.refused(msg);
   if (propositionId === null) return;
   const prop = current();
@@ -473,6 +475,63 @@ function setupPerspective({ cfg, S, conn, failure, skippedKey }) {
   };
 }
 
+// --- ticket -------------------------------------------------------------------------
+
+/* A ticketed event: without a ticket nobody votes or asks. The phone asks for the code on
+   the ticket (a card's QR code opens this page with ?ticket=… filled in and sent at once);
+   the server's word (state.my_ticket, or a ticket_required error) decides. */
+function setupTicket({ conn, failure, onAdmitted }) {
+  const form = $('ticket-form');
+  const el = { input: $('ticket-code'), error: $('ticket-error'), send: $('ticket-send') };
+  let needed = false;
+  let sending = false;
+  const query = new URLSearchParams(location.search);
+  let given = form ? query.get('ticket') : null;
+  if (given !== null) {
+    // out of the address bar (and the history): the ticket is this phone's secret
+    query.delete('ticket');
+    history.replaceState(null, '', location.pathname + (query.size ? '?' + query : '') + location.hash);
+    el.input.value = given.slice(0, 20);
+  }
+  async function redeem() {
+    const code = el.input.value.trim();
+    if (!code || sending) return;
+    sending = true;
+    el.send.setAttribute('aria-disabled', 'true');
+    setText(el.error, '');
+    try {
+      await conn.command({ type: 'ticket', code });
+      needed = false;
+      show(form, false);
+      onAdmitted();
+    } catch (err) {
+      setText(el.error, failure(err));
+      el.input.setAttribute('aria-invalid', 'true');
+    }
+    sending = false;
+    el.send.removeAttribute('aria-disabled');
+  }
+  if (form) {
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      redeem();
+    });
+  }
+  return {
+    needed: () => needed,
+    // the server says whether this phone holds a ticket
+    known(holds) {
+      if (!form) return;
+      needed = !holds;
+      show(form, needed);
+      if (needed && given) {
+        given = null;
+        redeem();
+      }
+    },
+  };
+}
+
 // --- tabs ---------------------------------------------------------------------------
 
 let tab = store.get(KEYS.tab, 'vote') === 'questions' ? 'questions' : 'vote';
@@ -603,6 +662,12 @@ const conn = new LiveConnection({
 });
 const ballot = new Ballot(cfg.code, conn);
 const perspective = setupPerspective({ cfg, S, conn, failure, skippedKey: KEYS.skipped });
+const ticket = setupTicket({ conn, failure, onAdmitted: () => {
+  notice = S.ticket_ok;
+  if (state && 'my_perspective' in state) perspective.known(state.my_perspective);
+  render();
+  perspective.render();
+} });
 selectTab(tab, false);
 conn.start();
 render();

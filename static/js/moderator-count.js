@@ -13,6 +13,9 @@ export function setupCount(ctx) {
     marker: $('marker'),
     handCount: $('hand-count-line'),
     flagged: $('flagged-line'),
+    flaggedControls: $('flagged-controls'),
+    exclude: $('exclude-flagged'),
+    excludeStatus: $('exclude-flagged-status'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
     beforeAfter: $('before-after'),
@@ -37,6 +40,11 @@ export function setupCount(ctx) {
   }
 
   // What the projector shows of a closed, revealed round 2 (the `compare` command).
+  // One action, reversible: flagged identities out of (or back into) what the projector shows.
+  el.exclude.addEventListener('click', () => {
+    if (ctx.state) ctx.run('exclude', { type: 'exclude_flagged', on: !ctx.state.exclude_flagged }, el.exclude);
+  });
+
   for (const button of el.compares) {
     button.addEventListener('click', () => {
       const show = button.dataset.compare;
@@ -72,17 +80,22 @@ export function setupCount(ctx) {
         (total === null ? '' : ' · ' + S.shift + ' ' + (total > 0 ? '+' : '') + dec.format(total) + ' ' + S.points + verdict));
     }
 
-    // The part of the counts from identities that look minted to vote (docs/protocol.md).
+    // The part of the counts from identities that look minted to vote, and the figures
+    // without them (the server's, docs/protocol.md); the switch that leaves them out.
     const flagged = tally && tally.flagged ? tally.flagged : {};
     const anyFlagged = ctx.choices.some((choice) => (flagged[choice] || 0) > 0);
+    const excluded = !!(ctx.state && ctx.state.exclude_flagged);
     show(el.flagged, anyFlagged);
     if (anyFlagged) {
+      const without = tally.unflagged ? tally.unflagged.counts : {};
       setText(el.flagged, format(S.flagged_line, {
         figures: figuresLine(flagged, (v) => num.n(v)),
-        without: figuresLine(ctx.choices.reduce((rest, choice) => ({
-          ...rest, [choice]: Math.max(0, (counts[choice] || 0) - (flagged[choice] || 0)) }), {}), (v) => num.n(v)),
+        without: figuresLine(without, (v) => num.n(v)),
       }));
     }
+    show(el.flaggedControls, anyFlagged || excluded);
+    el.exclude.setAttribute('aria-pressed', String(excluded));
+    setText(el.excludeStatus, excluded ? S.excluded_on : S.excluded_off);
 
     const hands = tally && tally.manual ? tally.manual : null;
     show(el.handCount, !!hands);

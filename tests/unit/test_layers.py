@@ -32,17 +32,19 @@ FORBIDDEN_TRANSITIVELY = {
     "signin": {"redis"} | STORAGE,
     "web": {"redis"} | STORAGE,
     "control": {"redis"} | STORAGE,
+    "ticketing": {"redis"} | STORAGE,
     "store": {"starlette", "uvicorn"},
     "bus": {"starlette", "uvicorn"},
     "debate": {"starlette", "uvicorn"},
     "access": {"starlette", "uvicorn"},
     "report": {"starlette", "uvicorn"},
+    "tickets": {"starlette", "uvicorn"},
 }
 # what a module must not import itself (it may use modules that do): the use cases build
 # no wire messages; the fan-out and the use cases talk to Redis only through the store.
 USE_CASE = {"redis", "live.protocol", "live.commands"}
 FORBIDDEN_DIRECTLY = {"bus": {"redis"}, "rooms": {"redis"}, "debate": USE_CASE, "access": USE_CASE,
-                      "report": USE_CASE}
+                      "report": USE_CASE, "tickets": USE_CASE}
 
 
 def source(module: str) -> Path:

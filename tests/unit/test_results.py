@@ -217,3 +217,22 @@ def test_the_flagged_part_of_the_counts_is_read_per_round():
     assert tally_from(fields, "p1", 1).flagged == {"agree": 3, "disagree": 0, "neutral": 0}
     assert tally_from(fields, "p1", 2).flagged == {"agree": 0, "disagree": 1, "neutral": 0}
     assert tally_from(fields, "p1", 1).phones["agree"] == 5
+
+
+def test_without_flagged_takes_their_part_out_in_total_and_per_perspective():
+    """Excluding flagged identities (issue 13, E27) removes their part of the phones, in the total and per
+    perspective; hand counts stay, and nothing goes below zero."""
+    from live.store.votes import tally_from
+
+    fields = {"1:agree": "7", "1:agree:2": "5", "1:disagree": "1", "1:disagree:1": "1", "f1:agree": "3",
+              "f1:agree:2": "2", "m1:neutral": "4", "v": "9"}
+    full = tally_from(fields, "p1", 1)
+    assert full.flagged_by == {2: {"agree": 2, "disagree": 0, "neutral": 0}}
+    clean = results.without_flagged(full)
+    assert clean.phones == {"agree": 4, "disagree": 1, "neutral": 0}
+    assert clean.phones_by[2] == {"agree": 3, "disagree": 0, "neutral": 0} and clean.phones_by[1] == full.phones_by[1]
+    assert clean.hands == full.hands and not results.flagged_any(clean) and results.flagged_any(full)
+    figures = results.round_figures(clean, PERSPECTIVES[:2], min_group=1)
+    assert figures["counts"] == {"agree": 4, "disagree": 1, "neutral": 4} and figures["voters"] == 9
+    odd = Tally.of("p1", 1, phones={"agree": 1}, flagged={"agree": 3})
+    assert results.without_flagged(odd).phones["agree"] == 0

@@ -1,7 +1,8 @@
 -- Flag one identity. KEYS: event, flagged, then votes and counts of every proposition, in
 -- pairs. ARGV: participant, value ("<pattern>:<ms>"), expires_at_ms.
 -- Only while the event exists, and once per identity: each of its stored votes moves into
--- the flagged part of the counts ("f<round>:<choice>", read only by store/votes.py), so
+-- the flagged part of the counts ("f<round>:<choice>" and, for a declared perspective,
+-- "f<round>:<choice>:<index>"; read only by store/votes.py), so
 -- that tallies can be read with and without flagged identities; bumps each version.
 -- Returns 1 when newly flagged, 0 otherwise.
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -12,7 +13,9 @@ for i = 3, #KEYS, 2 do
   for r = 1, 2 do
     local vote = redis.call('HGET', KEYS[i], r .. ':' .. ARGV[1])
     if vote then
-      redis.call('HINCRBY', KEYS[i + 1], 'f' .. r .. ':' .. string.match(vote, '^([^:]+)'), 1)
+      local choice, index = string.match(vote, '^([^:]+):?(.*)$')
+      redis.call('HINCRBY', KEYS[i + 1], 'f' .. r .. ':' .. choice, 1)
+      if index ~= '' then redis.call('HINCRBY', KEYS[i + 1], 'f' .. r .. ':' .. vote, 1) end
       moved = true
     end
   end

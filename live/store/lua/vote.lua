@@ -1,4 +1,4 @@
--- One vote. KEYS: props, state, votes, counts, perspectives, flagged.
+-- One vote. KEYS: props, state, votes, counts, perspectives, flagged, event, holders.
 -- ARGV: proposition, participant, choice, expires_at_ms.
 -- Checks that the proposition is current and open, stores the participant's vote (with
 -- their perspective now; lua/perspective.lua moves it while voting is open) for the
@@ -8,10 +8,15 @@
 -- Stored format (read back only by live/store/votes.py):
 --   votes:  "<round>:<participant>" -> "<choice>" or "<choice>:<perspective index>"
 --   counts: "<round>:<choice>" (every phone), "<round>:<choice>:<index>" (phones of a
---           perspective), "f<round>:<choice>" (the part from flagged identities,
---           lua/flag.lua), "v" -> version.
+--           perspective), "f<round>:<choice>[:<index>]" (the part from flagged
+--           identities, lua/flag.lua), "v" -> version.
+-- In a ticketed event (event hash "ticketed" = "1") only an identity that redeemed a
+-- ticket (lua/redeem.lua) votes: the check and the vote are one step.
 -- Returns {'ok', round, version} or {error code}.
 local p, who, choice, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if redis.call('HGET', KEYS[7], 'ticketed') == '1' and redis.call('HEXISTS', KEYS[8], who) == 0 then
+  return {'ticket_required'}
+end
 if redis.call('HEXISTS', KEYS[1], p) == 0 then return {'unknown_proposition'} end
 local st = redis.call('HMGET', KEYS[2], 'current', 'phase:' .. p, 'round:' .. p)
 if st[1] ~= p or st[2] ~= 'open' then return {'voting_closed'} end
@@ -35,8 +40,13 @@ if prev ~= value then
   redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
   if perspective then redis.call('HINCRBY', KEYS[4], r .. ':' .. value, 1) end
   if redis.call('HEXISTS', KEYS[6], who) == 1 then  -- a flagged identity voting again
-    if prev then redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. string.match(prev, '^([^:]+)'), -1) end
+    if prev then
+      local prev_choice, prev_perspective = string.match(prev, '^([^:]+):?(.*)$')
+      redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. prev_choice, -1)
+      if prev_perspective ~= '' then redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. prev, -1) end
+    end
     redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. choice, 1)
+    if perspective then redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. value, 1) end
   end
   version = redis.call('HINCRBY', KEYS[4], 'v', 1)
 else

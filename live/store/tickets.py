@@ -1,0 +1,54 @@
+"""Redis I/O for ticketed join: one-time tickets, who redeemed which, and whether an
+event requires them. Redeeming is one Lua script (lua/redeem.lua)."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from ..keys import Keys
+from .base import RedisStore, lua, redis_errors
+
+
+class TicketStore(RedisStore):
+    def __init__(self, redis: Redis, keys: Keys):
+        super().__init__(redis, keys)
+        self._redeem_script = redis.register_script(lua("redeem"))
+
+    @redis_errors
+    async def add(self, code: str, tickets: list[str], expires_at: int) -> bool:
+        """Make the event ticketed and add these (unused) tickets; False if it does not exist."""
+        key = self.keys.event(code)
+        if not await self.redis.exists(key):
+            return False
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, "ticketed", "1")
+            if tickets:
+                pipe.hset(self.keys.tickets(code), mapping=dict.fromkeys(tickets, ""))
+                pipe.pexpireat(self.keys.tickets(code), expires_at)
+            await pipe.execute()
+        return True
+
+    @redis_errors
+    async def redeem(self, code: str, ticket: str, participant: str, expires_at: int) -> str:
+        """'ok' (this identity holds a ticket now), or unknown_event, unknown_ticket, ticket_used."""
+        keys = [self.keys.event(code), self.keys.tickets(code), self.keys.holders(code)]
+        return await self._redeem_script(keys=keys, args=[ticket, participant, expires_at])
+
+    @redis_errors
+    async def admitted(self, code: str, participant: str) -> bool:
+        """Whether this identity may vote, ask and declare: the event is not ticketed, or it holds one."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(self.keys.event(code), "ticketed")
+            pipe.hexists(self.keys.holders(code), participant)
+            ticketed, holds = await pipe.execute()
+        return ticketed != "1" or bool(holds)
+
+    @redis_errors
+    async def holds(self, code: str, participant: str) -> bool:
+        return bool(await self.redis.hexists(self.keys.holders(code), participant))
+
+    @redis_errors
+    async def listing(self, code: str) -> list[tuple[str, bool]]:
+        """Every ticket of the event, in a stable order, with whether it has been used."""
+        found = await self.redis.hgetall(self.keys.tickets(code))
+        return sorted((ticket, bool(owner)) for ticket, owner in found.items())

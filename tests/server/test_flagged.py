@@ -1,0 +1,106 @@
+"""The moderator's one-action, reversible exclusion of flagged identities (issue 13,
+must-have 2; docs/test-plan.md E27–E28): recorded, and followed by every screen."""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+
+from live.store.connect import open_clients
+
+from ..support.clients import Moderator, Phone, Screen, create_event
+from ..support.servers import ADMIN_PASSWORD
+
+GROUPS = ["Leden", "Bestuur"]
+
+
+async def flagged_hall(server):
+    """Seven socket-only identities of "Bestuur" vote agree and leave (the last three are flagged: the
+    fifth such socket within a minute and every one after it); one phone that loaded the page votes
+    disagree as "Leden" and stays."""
+    event = await create_event(server.url, perspectives=GROUPS, min_group=1)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    for _ in range(7):
+        phone = await Phone(server.ws_url, code).connect()
+        assert (await phone.request({"type": "perspective", "value": "Bestuur"}))["type"] == "ack"
+        assert (await phone.vote("p1", "agree"))["type"] == "ack"
+        await phone.close()
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.get(f"/e/{code}")
+    member = await Phone(server.ws_url, code, headers={"Cookie": f"lp_{code}={page.cookies[f'lp_{code}']}"}).connect()
+    assert (await member.request({"type": "perspective", "value": "Leden"}))["type"] == "ack"
+    assert (await member.vote("p1", "disagree"))["type"] == "ack"
+    await moderator.wait_latest("tally", lambda m: m["flagged"]["agree"] == 3 and m["counts"]["disagree"] == 1)
+    return event, moderator, member
+
+
+async def audit_log(server, code: str) -> list[dict]:
+    clients = await open_clients(server.settings.redis_url)
+    try:
+        raw = await clients.redis.lrange(f"{server.settings.key_prefix}:{{{code}}}:audit", 0, -1)
+    finally:
+        await clients.aclose()
+    return [orjson.loads(line) for line in reversed(raw)]
+
+
+async def test_excluding_flagged_identities_is_one_reversible_recorded_action(server):
+    """With one command the projector, the phones and the overlays show the figures without flagged identities
+    (in total and per perspective); the console keeps both; the action is in the audit log; the same command
+    with on=false shows them again (E27)."""
+    event, moderator, member = await flagged_hall(server)
+    code = event["code"]
+    await moderator.command("reveal")
+    screen = await Screen(server.ws_url, code).connect()
+    await screen.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 7)
+    tally = await moderator.wait_latest("tally", lambda m: m["counts"]["agree"] == 7)
+    assert tally["unflagged"] == {"counts": {"agree": 4, "disagree": 1, "neutral": 0}, "voters": 5}
+    assert tally["exclude_flagged"] is False
+
+    await moderator.command("exclude_flagged", on=True)
+    shown = await screen.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 4)
+    assert shown["voters"] == 5 and "flagged" not in shown and "unflagged" not in shown
+    assert shown["by_perspective"]["Bestuur"]["counts"]["agree"] == 4
+    assert shown["by_perspective"]["Leden"]["counts"]["disagree"] == 1
+    await member.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 4)
+    state = await screen.wait_latest("state", lambda m: m["exclude_flagged"] is True)
+    console = await moderator.wait_latest("tally", lambda m: m["exclude_flagged"] is True)
+    assert console["counts"]["agree"] == 7 and console["unflagged"]["counts"]["agree"] == 4
+    late = await Screen(server.ws_url, code).connect()  # a projector that joins now: its snapshot too
+    assert (await late.wait_for(lambda m: m["type"] == "tally"))["counts"]["agree"] == 4
+    assert (await moderator.request({"type": "exclude_flagged", "on": True}))["type"] == "ack"  # no change
+
+    await moderator.command("exclude_flagged", on=False)
+    await screen.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 7)
+    await screen.wait_latest("state", lambda m: m["exclude_flagged"] is False and m["seq"] > state["seq"])
+    log = await audit_log(server, code)
+    assert [(e["action"], e["on"], e["by"]) for e in log] == [("exclude_flagged", True, "key"),
+                                                               ("exclude_flagged", False, "key")]
+    assert log[0]["at"] <= log[1]["at"]
+    for client in (screen, late, member, moderator):
+        await client.close()
+
+
+async def test_bad_exclusion_commands_are_refused_and_change_nothing(server):
+    """A non-boolean `on`, a missing one, or the command from a phone or a projector gets a typed error, the
+    socket stays usable and nothing is excluded or recorded (E28)."""
+    event, moderator, member = await flagged_hall(server)
+    code = event["code"]
+    for bad in ({"on": "yes"}, {"on": 1}, {}, {"on": None}):
+        reply = await moderator.request({"type": "exclude_flagged", **bad})
+        assert reply["type"] == "error" and reply["code"] == "bad_message", bad
+    screen = await Screen(server.ws_url, code).connect()
+    for client in (member, screen):
+        reply = await client.request({"type": "exclude_flagged", "on": True})
+        assert reply["type"] == "error" and reply["code"] in ("not_allowed", "unknown_type")
+    assert (await member.vote("p1", "agree"))["type"] == "ack"  # still usable
+    tally = await moderator.wait_latest("tally", lambda m: m["counts"]["agree"] == 8)
+    assert tally["exclude_flagged"] is False and await audit_log(server, code) == []
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        export = (await http.get(f"/api/events/{code}/export",
+                                 headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"})).json()
+    assert export["propositions"][0]["flagged"] == {"agree": 3, "disagree": 0, "neutral": 0}
+    for client in (screen, member, moderator):
+        await client.close()
