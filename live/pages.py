@@ -38,6 +38,7 @@ from .web import (
     event_in_path,
     event_or_404,
     event_urls,
+    record_or_404,
     render,
     set_cookie,
     use_language,
@@ -173,7 +174,7 @@ def _local_time(ms: int, language: str) -> str:
 
 
 async def results_report(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await record_or_404(request)
     if not await may_see_results(request, event):
         return RedirectResponse(f"/moderate/{event.code}", status_code=303)
     language = use_language(request, event)

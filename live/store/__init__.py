@@ -13,6 +13,7 @@ in one place (base.redis_errors). Returns model objects.
 | notices.py   | publishing notices and this worker's subscription               |
 | sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
 | connect.py   | the clients: standalone or Redis Cluster, told apart on connect |
+| archive.py   | archives, the retention pass's reduction and its lock            |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from ..keys import Keys
+from .archive import ArchiveStore
 from .events import EventStore
 from .guards import GuardStore
 from .notices import NoticeStore
@@ -42,6 +44,7 @@ class Stores:
     guards: GuardStore
     presence: PresenceStore
     notices: NoticeStore
+    archives: ArchiveStore
 
     @property
     def keys(self) -> Keys:
@@ -57,4 +60,4 @@ class Stores:
         return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
-                   notices=notices)
+                   notices=notices, archives=ArchiveStore(redis, keys))
