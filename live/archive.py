@@ -38,7 +38,8 @@ def document(event: Event, report: Mapping, archived_at: int) -> dict:
                   "min_group": event.min_group, "allow_neutral": event.allow_neutral,
                   "propositions": definition.stored(event.propositions)},
         "propositions": propositions,
-        "questions": [{"text": q["text"], "votes": q["votes"], "status": q["status"]} for q in report["questions"]],
+        "questions": [{key: q[key] for key in ("id", "text", "votes", "status", "pinned", "to")}
+                      for q in report["questions"]],
         "archived_at": archived_at, "kept": list(KEPT), "deleted": list(DELETED),
     }
 
@@ -62,7 +63,7 @@ def report(archive: Mapping, sealed: bool) -> dict:
             "min_group": event["min_group"],
             "propositions": [results.sealed(p) if sealed and not p["revealed"] else dict(p)
                              for p in archive["propositions"]],
-            "questions": [dict(q, id="", name=None, pinned=False, to=None) for q in archive["questions"]],
+            "questions": [{**q, "name": None} for q in archive["questions"]],
             "archived": {"at": archive["archived_at"], "kept": archive["kept"], "deleted": archive["deleted"]}}
 
 
