@@ -71,6 +71,9 @@ class Archiver:
                 documents.append(await self.report.archive_document(found[0]))
         return documents
 
+    async def list_archives(self) -> list[dict]:
+        return await self.stores.archives.list_archives()
+
     async def delete(self, code: str) -> None:
         """An event or its archive, or both, gone for good."""
         event = await self.stores.events.load_event(code)

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import i18n, questions, results
+from . import chart, history, i18n, questions, results
 from .definition import normalize_code
 from .errors import RuleError, StoreUnavailable
 from .i18n import N_
@@ -37,7 +37,8 @@ def make_templates() -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.globals.update(percent=results.percent, shares=results.shares, limits=LIMITS)
+    env.globals.update(percent=results.percent, shares=results.shares, limits=LIMITS, trend_chart=chart.trend_svg,
+                       trend_perspectives=history.perspectives)
     return Jinja2Templates(env=env)
 
 

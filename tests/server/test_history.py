@@ -151,3 +151,21 @@ async def test_bad_links_are_refused(server):
         assert (await http.post(url, json={"proposition": "p1", "previous": None})).status_code == 401
         missing = await http.post("/api/events", headers=ORGANISER, json={"title": "x", "based_on": "ZZZZZZ"})
         assert missing.status_code == 400 and missing.json()["error"] == "based_on_unknown_event"
+
+
+async def test_report_shows_the_trend_chart_and_table(server):
+    """The printed report has, under the linked proposition, an inline SVG chart and the trend table with each
+    debate's share of agree, "too few votes" for a withheld group and the verdict of each change; no request
+    leaves the server."""
+    a, b, c = await make_series(server)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = (await http.get(f"/results/{c['code']}", headers=ORGANISER)).text
+    section = page[page.index('data-trend="p1"'):]
+    section = section[:section.index("</table>")]
+    assert '<svg class="trend-chart"' in section and "http://www.w3.org/2000/svg" in section
+    assert section.count("<circle") >= 3 and "https://" not in page.split("<body", 1)[1].replace(server.url, "")
+    rows = section.split("<tr data-code=")[1:]
+    assert [row.split('"')[1] for row in rows] == [a["code"], b["code"], c["code"]]
+    assert "80%" in rows[0] and "te weinig stemmen" in rows[0]  # Professional withheld in 2018
+    assert "20%" in rows[1] and "meer dan toeval" in rows[1]
+    assert "58%" in rows[2] and "Zitten we op koers?" in rows[0]  # the earlier wording is shown
