@@ -13,7 +13,7 @@ from . import definition, results, spreadsheet
 from .auth import bearer
 from .errors import ValidationError
 from .signin import may_see_results, organiser_or_bearer
-from .web import address, api_error, base_url, declared_length, event_or_404, event_urls
+from .web import address, api_error, base_url, declared_length, event_or_404, event_urls, record_or_404
 
 # An exported definition always imports again: a logo of MAX_LOGO_BYTES is ~342 KiB as a
 # base64 data: URL, and the longest texts (100 propositions of 500 characters, 4 bytes
@@ -68,7 +68,7 @@ async def _results(request: Request, event) -> dict:
 
 
 async def event_results(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await record_or_404(request)
     return JSONResponse(await _results(request, event))
 
 
@@ -80,13 +80,13 @@ def _csv(request: Request, rows: list[list], filename: str) -> Response:
 
 
 async def results_csv(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await record_or_404(request)
     return _csv(request, results.csv_rows(await _results(request, event)), f"results-{event.code}.csv")
 
 
 async def results_xlsx(request: Request) -> Response:
     """The workbook: the same figures and access rules as the results API, in the event's language."""
-    event = await event_or_404(request)
+    event = await record_or_404(request)
     return Response(spreadsheet.workbook(await _results(request, event), event.language), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="results-{event.code}.xlsx"'})
 

@@ -18,8 +18,9 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, control, pages, signin, sockets, ticketing, web
+from . import api, archive_api, control, pages, signin, sockets, ticketing, web
 from .access import Access
+from .archiver import Archiver
 from .bus import Bus
 from .debate import Debate
 from .errors import RuleError, StoreUnavailable
@@ -60,11 +61,12 @@ class Services:
     access: Access
     debate: Debate
     report: Report
+    archiver: Archiver
 
     def state(self) -> dict:
         """What every request and socket finds in its `state`."""
         return {"settings": self.settings, "rooms": self.rooms, "access": self.access, "debate": self.debate,
-                "report": self.report}
+                "report": self.report, "archiver": self.archiver}
 
 
 @contextlib.asynccontextmanager
@@ -80,7 +82,9 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
         follow_rooms(rooms, bus, stores)
         debate = Debate(stores, bus)
         bus.on_deadline = debate.close_if_expired
-        yield Services(settings, stores, rooms, bus, Access(stores, bus, settings), debate, Report(stores))
+        report = Report(stores)
+        yield Services(settings, stores, rooms, bus, Access(stores, bus, settings), debate, report,
+                       Archiver(stores, report, bus, settings))
     finally:
         await clients.aclose()
 
@@ -101,7 +105,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # still frees almost everything at once (measured: docs/performance.md).
         gc.set_threshold(*GC_THRESHOLDS)
         async with services(settings) as running:
-            tasks = [asyncio.create_task(running.bus.run()), asyncio.create_task(running.bus.tick())]
+            tasks = [asyncio.create_task(running.bus.run()), asyncio.create_task(running.bus.tick()),
+                     asyncio.create_task(running.archiver.run())]
             try:
                 await running.access.signer()
             except StoreUnavailable:
@@ -140,6 +145,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/api/events/{code}/export", api.export),
         Route("/api/events/{code}/definition", api.event_definition),
         Route("/api/events/{code}/control", control.control, methods=["POST"]),
+        Route("/api/events/{code}/link", archive_api.link, methods=["POST"]),
+        Route("/api/events/{code}/history/{proposition}", archive_api.proposition_history),
+        Route("/api/events/{code}/archive", archive_api.export_event),
+        Route("/api/events/{code}/archive", archive_api.archive_now, methods=["POST"]),
+        Route("/api/events/{code}", archive_api.delete, methods=["DELETE"]),
+        Route("/api/series/{series}/archive", archive_api.export_series),
+        Route("/api/archives", archive_api.import_archive, methods=["POST"]),
+        Route("/events/import", archive_api.import_form, methods=["POST"]),
+        Route("/events/{code}/archive", archive_api.archive_form, methods=["POST"]),
         Route("/moderate/{code}/definition.json", api.event_definition),
         Route("/results/{code}", pages.results_report),
         Route("/tickets/{code}", ticketing.ticket_cards, methods=["GET", "POST"]),

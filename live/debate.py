@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import definition, questions, results
+from . import archive, definition, questions, results
 from .bus import Bus
 from .clock import now_ms
 from .definition import EventDefinition
-from .errors import RuleError
+from .errors import RuleError, ValidationError
 from .model import DebateState, Event, Tally, apply, countdown, expired
 from .questions import QuestionLists
 from .store import Stores
@@ -47,9 +47,20 @@ class Debate:
     # --- events -----------------------------------------------------------------------
 
     async def create_event(self, given: EventDefinition, logo: bytes | None = None) -> tuple[Event, str]:
-        """Validate and store a new event. Raises ValidationError; returns (event, moderator key)."""
+        """Validate and store a new event (`based_on` an earlier one: its propositions and
+        perspectives copied and linked, both in one series). Raises ValidationError;
+        returns (event, moderator key)."""
         logo_file = (definition.logo_type(logo), logo) if logo else None
-        event, key = await self.stores.events.create_event(definition.validate(given), logo=logo_file)
+        earlier, links = None, None
+        if given.based_on:
+            earlier = await self.earlier_event(given.based_on)
+            if earlier is None:
+                raise ValidationError("unknown_event", "based_on")
+            given, links = definition.follow_up(given, earlier)
+        event, key = await self.stores.events.create_event(definition.validate(given), logo=logo_file, links=links)
+        if earlier is not None and event.series and not earlier.series:
+            await self.stores.events.set_series(earlier.code, event.series)
+            await self.stores.events.add_to_series(event.series, earlier.code, earlier.created)
         if not given.premoderation:
             await self.stores.questions.configure(event.code, event.expires_at, premoderation=False)
         if event.ticketed:
@@ -67,6 +78,14 @@ class Debate:
         event, moderator_key = await self.create_event(definition.demo())
         await events.set_demo_code(event.code)
         return event, moderator_key
+
+    async def earlier_event(self, code: str) -> Event | None:
+        """An event or an archive to follow up or link to (the archive when both are there)."""
+        code = definition.normalize_code(code) or ""
+        kept = await self.stores.archives.load(code) if code else None
+        if kept is not None:
+            return archive.to_event(kept)
+        return await self.stores.events.load_event(code) if code else None
 
     async def event(self, code: str) -> Event | None:
         return await self.stores.events.load_event(code)
@@ -158,9 +177,9 @@ class Debate:
 
     async def edit_propositions(self, event: Event, action: str, proposition: str | None = None,
                                 text: str | None = None, after: str | None = None,
-                                index: int | None = None) -> str | None:
-        """Add, edit, move or remove a proposition, atomically against votes and other
-        moderators; every client gets the new order. Returns the id of an added one."""
+                                index: int | None = None, previous: tuple[str, str] | None = None) -> str | None:
+        """Add, edit, move, remove or link (to `previous`) a proposition, atomically against
+        votes and other moderators; every client gets the new order. Returns an added id."""
         added = None
 
         def change(stored: Event, current: str | None, has_votes: bool, counter: int):
@@ -173,7 +192,7 @@ class Debate:
                 added = definition.next_id(stored.propositions, counter)
                 counter = int(added[1:])
             return definition.edit(stored.propositions, action, proposition, text, after, index, added,
-                                   keep_earlier=has_votes), counter
+                                   keep_earlier=has_votes, previous=previous), counter
 
         target = proposition if action in ("edit", "remove") else None
         edited, state = await self.stores.events.edit_propositions(

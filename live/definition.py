@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import base64
 import re
-import unicodedata
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import msgspec
 
 from .errors import RuleError, ValidationError
 from .model import DEFAULT_MIN_GROUP, LANGUAGES, Event, Proposition
+from .text import clean_text, series_key
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
 CODE_LENGTH = 6
@@ -31,16 +32,16 @@ MAX_WIFI = 63  # the longest WPA passphrase; network names are at most 32 bytes
 ACCENT = re.compile(r"#[0-9a-fA-F]{6}")
 LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 DEMO_FILE = Path(__file__).with_name("demo.json")
-OPTIONAL = ("accent", "logo", "wifi_name", "wifi_password")  # left out of an export when not set
 UNLESS_SET = ("ticketed", "tickets")  # left out of an export when false or 0
 MAX_TICKETS = 5000  # tickets made at once
+OPTIONAL = ("accent", "logo", "wifi_name", "wifi_password", "based_on", "series", "date")  # left out of an export when not set
 
 
 class EventDefinition(msgspec.Struct):
     """An event as a file: the body of `POST /api/events`, the export, the demo."""
 
     title: str
-    propositions: list[str]
+    propositions: list[str] = []  # may be left out with `based_on`: the earlier event's are copied
     allow_neutral: bool = False
     language: str = "nl"
     premoderation: bool = True
@@ -52,6 +53,9 @@ class EventDefinition(msgspec.Struct):
     wifi_password: str | None = None
     ticketed: bool = False  # only holders of a one-time ticket vote, ask or declare a perspective
     tickets: int = 0  # how many tickets to make when the event is created (ticketed then)
+    based_on: str | None = None  # the code of an earlier event (or archive) this one follows up
+    series: str | None = None  # the series name (default with based_on: the earlier event's, or its title)
+    date: str | None = None  # "YYYY-MM-DD", the day of the debate (default: the day it is created)
 
 
 _decoder = msgspec.json.Decoder(EventDefinition)
@@ -72,25 +76,6 @@ def encode(definition: EventDefinition) -> dict:
 def demo() -> EventDefinition:
     """The jubilee debate of the Werkplaatsen Sociaal Domein (docs: README, Run)."""
     return decode(DEMO_FILE.read_bytes())
-
-
-def clean_text(value: str) -> str:
-    """NFC-normalised text without control or format characters, outer space trimmed.
-
-    Newlines and tabs become spaces; bidi overrides and zero-width characters (category
-    Cf) go, so a line cannot reorder or hide what the projector shows.
-    """
-    value = unicodedata.normalize("NFC", value)
-    kept = []
-    for char in value:
-        category = unicodedata.category(char)
-        if char in "\n\t\r":
-            kept.append(" ")
-        elif category in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:
-            kept.append(char)
-    return " ".join("".join(kept).split())
 
 
 def normalize_code(raw: str) -> str | None:
@@ -187,18 +172,53 @@ def validate(definition: EventDefinition) -> EventDefinition:
         wifi[field] = value
     if wifi["wifi_password"] and not wifi["wifi_name"]:
         raise ValidationError("empty", "wifi_name")
+    series = clean_text(definition.series or "") or None
+    if series is not None and (len(series) > MAX_TITLE or not series_key(series)):
+        raise ValidationError("too_long" if series_key(series) else "empty", "series")
+    if definition.date is not None and not valid_date(definition.date):
+        raise ValidationError("not_a_date", "date")
     return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
+                                   series=series,
                                    allow_neutral=bool(definition.allow_neutral),
                                    ticketed=bool(definition.ticketed or tickets),
                                    accent=definition.accent.lower() if definition.accent else None)
 
 
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def valid_date(value: str) -> bool:
+    try:
+        return bool(DATE.fullmatch(value)) and date.fromisoformat(value).year >= 1900
+    except ValueError:
+        return False
+
+
+def _previous(value) -> tuple[str, str] | None:
+    return (value["code"], value["proposition"]) if isinstance(value, dict) and value.get("code") else None
+
+
 def proposition_ids(texts: list) -> tuple[Proposition, ...]:
     """The propositions of an event, numbered p1..pN in order (the one place ids are made).
-    Stored after an edit as {"id", "text", "earlier"} objects: ids stay when the order changes."""
-    return tuple(Proposition(id=t["id"], text=t["text"], index=i, earlier=tuple(t.get("earlier") or ()))
+    Stored after an edit as {"id", "text", "earlier", "previous"} objects: ids stay when the order changes."""
+    return tuple(Proposition(id=t["id"], text=t["text"], index=i, earlier=tuple(t.get("earlier") or ()),
+                             previous=_previous(t.get("previous")))
                  if isinstance(t, dict) else Proposition(id=f"p{i + 1}", text=t, index=i)
                  for i, t in enumerate(texts))
+
+
+def follow_up(given: EventDefinition, earlier: Event) -> tuple[EventDefinition, list[tuple[str, str] | None]]:
+    """A definition `based_on` an earlier event: its propositions and perspectives copied
+    when none are given, and each proposition linked to its predecessor (a copied one to
+    the one it copies; a given one to an earlier one with the same text). Returns the
+    definition and, per proposition, (earlier code, proposition id) or None."""
+    texts = list(given.propositions) or [p.text for p in earlier.propositions]
+    by_text = {clean_text(p.text).casefold(): p.id for p in earlier.propositions}
+    links = [(earlier.code, by_text[clean_text(t).casefold()]) if clean_text(t).casefold() in by_text else None
+             for t in texts]
+    return msgspec.structs.replace(given, propositions=texts,
+                                   perspectives=list(given.perspectives) or list(earlier.perspectives),
+                                   series=given.series or earlier.series or earlier.title), links
 
 
 def next_id(propositions: tuple[Proposition, ...], counter: int = 0) -> str:
@@ -210,8 +230,10 @@ def next_id(propositions: tuple[Proposition, ...], counter: int = 0) -> str:
 
 def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | None = None,
          text: str | None = None, after: str | None = None, index: int | None = None,
-         new_id: str | None = None, keep_earlier: bool = False) -> tuple[Proposition, ...]:
-    """The propositions after one edit (add, edit, move, remove), renumbered. Pure.
+         new_id: str | None = None, keep_earlier: bool = False,
+         previous: tuple[str, str] | None = None) -> tuple[Proposition, ...]:
+    """The propositions after one edit (add, edit, move, remove, link: to `previous`, or
+    with None unlinked), renumbered. Pure.
     Raises RuleError: unknown_proposition, bad_index, proposition_text."""
     items = list(propositions)
     ids = [p.id for p in items]
@@ -233,6 +255,8 @@ def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | 
             old = items[at]
             if old.text != text:
                 items[at] = replace(old, text=text, earlier=old.earlier + (old.text,) if keep_earlier else old.earlier)
+        elif action == "link":
+            items[at] = replace(items[at], previous=previous)
         elif action == "move":
             if index is None or not 0 <= index < len(items):
                 raise RuleError("bad_index")
@@ -244,14 +268,20 @@ def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | 
 
 def stored(propositions: tuple[Proposition, ...]) -> list[dict]:
     """The propositions as kept in the event hash after an edit."""
-    return [{"id": p.id, "text": p.text, **({"earlier": list(p.earlier)} if p.earlier else {})}
+    return [{"id": p.id, "text": p.text, **({"earlier": list(p.earlier)} if p.earlier else {}),
+             **({"previous": {"code": p.previous[0], "proposition": p.previous[1]}} if p.previous else {})}
             for p in propositions]
 
 
-def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_logo: bool = False) -> Event:
-    """The event of a validated definition under its code."""
+def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_logo: bool = False,
+             links: list | None = None, created: int = 0, day: str = "") -> Event:
+    """The event of a validated definition under its code (`links`: each proposition's predecessor)."""
+    propositions = proposition_ids(definition.propositions)
+    if links:
+        propositions = tuple(replace(p, previous=link) for p, link in zip(propositions, links))
     return Event(code=code, title=definition.title, language=definition.language,
-                 allow_neutral=definition.allow_neutral, propositions=proposition_ids(definition.propositions),
+                 allow_neutral=definition.allow_neutral, propositions=propositions,
+                 series=definition.series, date=definition.date or day, created=created,
                  perspectives=tuple(definition.perspectives), min_group=definition.min_group,
                  accent=definition.accent, has_logo=has_logo, expires_at=expires_at,
                  wifi_name=definition.wifi_name, wifi_password=definition.wifi_password,

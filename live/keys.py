@@ -59,6 +59,17 @@ every script and transaction that writes a per-event key is given.
 | P:{C}:alerts                 | hash | pattern name -> highest count seen (TTL); none is raised by |
 |                              |      | address since issue 13 (minted stays unused for now)        |
 | P:demo                       | string | the demo event's code (no TTL)                              |
+| P:{C}:archive                | hash | meta (JSON: title, date, series, archived_at, counts), data   |
+|                              |      | (JSON: the archive document, docs/privacy.md), complete "1";  |
+|                              |      | written in one HSET, so a reader sees all of it or none; no TTL |
+| P:archives                   | zset | archived event code -> created (ms), for listing (no TTL)    |
+| P:series:{S}                 | zset | event code -> created (ms): the events of series S (the name |
+|                              |      | as definition.series_key makes it); its own slot (no TTL)     |
+| P:series                     | hash | series key -> series name (no TTL)                           |
+| P:lock:archiver              | string | the worker running the retention pass (SET NX PX: expires)  |
+
+Series keys never share a transaction or script with an event's keys (other slots on a
+cluster): the events of a series are read one by one.
 """
 
 from __future__ import annotations
@@ -181,3 +192,18 @@ class Keys:
 
     def demo(self) -> str:
         return f"{self.prefix}:demo"
+
+    def archive(self, code: str) -> str:
+        return f"{self._event(code)}:archive"
+
+    def archives(self) -> str:
+        return f"{self.prefix}:archives"
+
+    def series(self, key: str) -> str:
+        return f"{self.prefix}:series:{{{key}}}"
+
+    def series_names(self) -> str:
+        return f"{self.prefix}:series"
+
+    def archiver_lock(self) -> str:
+        return f"{self.prefix}:lock:archiver"

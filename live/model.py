@@ -16,7 +16,8 @@ from .errors import RuleError
 CHOICES = ("agree", "disagree", "neutral")
 LANGUAGES = ("nl", "en")
 SCREENS = ("proposition", "questions", "join")  # what the projector shows ("join": the venue slide)
-COMPARE_VIEWS = ("before_after", "round2", "who_moved")  # what it shows of a closed, revealed round 2
+COMPARE_VIEWS = ("before_after", "round2", "who_moved", "history")  # what it shows of a closed, revealed round 2
+# ("history": the current proposition at every event of its series, any round, once revealed)
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
 
@@ -39,6 +40,7 @@ class Proposition:
     text: str
     index: int
     earlier: tuple[str, ...] = ()  # earlier texts, when it was edited after votes came in
+    previous: tuple[str, str] | None = None  # (event code, proposition id): its predecessor in a series
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class Event:
     wifi_name: str | None = None  # the venue's Wi-Fi, for the "how to join" slide
     wifi_password: str | None = None
     ticketed: bool = False  # only identities that presented a one-time ticket vote, ask or declare a perspective
+    series: str | None = None  # the name of the series of linked events it belongs to
+    date: str = ""  # "YYYY-MM-DD": the day of the debate (the day it was created unless given)
+    created: int = 0  # epoch ms
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""

@@ -38,6 +38,7 @@ from .web import (
     event_in_path,
     event_or_404,
     event_urls,
+    record_or_404,
     render,
     set_cookie,
     use_language,
@@ -173,12 +174,14 @@ def _local_time(ms: int, language: str) -> str:
 
 
 async def results_report(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await record_or_404(request)
     if not await may_see_results(request, event):
         return RedirectResponse(f"/moderate/{event.code}", status_code=303)
     language = use_language(request, event)
+    found = await request.state.report.results(event, sealed=False)
     return _no_store(render(request, "results.html", {
-        "event": event, "results": await request.state.report.results(event, sealed=False),
+        "event": event, "results": found,
+        "archived_at": _local_time(found["archived"]["at"], language) if found.get("archived") else None,
         "csv_url": f"/api/events/{event.code}/results.csv",
         "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",
@@ -186,26 +189,40 @@ async def results_report(request: Request) -> Response:
     }, event=event))
 
 
-async def events_page(request: Request) -> Response:
+IMPORT_ERRORS = {
+    "not_json": N_("This file is not an archive: it is not JSON."),
+    "not_an_archive": N_("This file is not an archive of live."),
+    "unknown_version": N_("This archive was made by a version of live that this server does not know."),
+    "tampered": N_("This archive was changed after it was exported (its checksum does not match). Nothing was imported."),
+    "bad_archive": N_("This archive is incomplete or damaged. Nothing was imported."),
+    "code_taken": N_("A debate or archive with the same code is already here. Nothing was imported."),
+}
+
+
+async def events_page(request: Request, error: str | None = None) -> Response:
     access = request.state.access
     if not await organiser_signed_in(request):
         csrf = (await access.signer()).csrf_token()
         return render(request, "events.html", {"authenticated": False, "events": [], "error": None, "csrf_token": csrf})
     csrf = (await access.signer()).csrf_token(request.cookies.get(ORGANISER_COOKIE))  # bound to the session
     language = use_language(request)
+    archived = {a["code"]: a for a in await request.state.archiver.list_archives()}
     events = [{**e, "created": _local_time(e["created"], language), "expires": _local_time(e["expires"], language)}
-              for e in await request.state.debate.list_events()]
-    return _no_store(render(request, "events.html", {"authenticated": True, "events": events, "error": None,
-                                                      "csrf_token": csrf}))
+              for e in await request.state.debate.list_events() if e["code"] not in archived]
+    archives = [{**a, "archived_at": _local_time(a["archived_at"], language)} for a in archived.values()]
+    return _no_store(render(request, "events.html", {
+        "authenticated": True, "events": events, "archives": archives, "csrf_token": csrf,
+        "archive_after_days": request.state.settings.archive_after_days,
+        "error": i18n.gettext(IMPORT_ERRORS[error]) if error else None}, status_code=400 if error else 200))
 
 
 async def delete_event(request: Request) -> Response:
     form = await request.form(**FORM_LIMITS)
     if not await csrf_valid(request, form, ORGANISER_COOKIE) or not await organiser_signed_in(request):
         return PlainTextResponse("Forbidden", status_code=403)
-    event = await event_in_path(request)
-    if event is not None:
-        await request.state.debate.delete_event(event)
+    code = definition.normalize_code(request.path_params["code"])
+    if code:  # the event, its archive, or both
+        await request.state.archiver.delete(code)
     return RedirectResponse("/events", status_code=303)
 
 
@@ -223,6 +240,8 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
         "out_of_range": i18n.gettext("Enter a whole number from 1 to 1000."),
         "not_a_colour": i18n.gettext("Choose a colour like #1a5fb4."),
         "not_an_image": i18n.gettext("The logo must be a PNG, JPEG or WebP image."),
+        "unknown_event": i18n.gettext("There is no debate or archive with this code on this server."),
+        "not_a_date": i18n.gettext("Enter a date like 2026-06-01."),
     }
     return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
 
@@ -251,7 +270,8 @@ async def new_event_form(request: Request) -> Response:
               "min_group": str(form.get("min_group", DEFAULT_MIN_GROUP))[:10],
               "accent": str(form.get("accent", "")).strip()[:7],
               "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200],
-              "ticketed": form.get("ticketed") == "1", "tickets": str(form.get("tickets", "0")).strip()[:10] or "0"}
+              "ticketed": form.get("ticketed") == "1", "tickets": str(form.get("tickets", "0")).strip()[:10] or "0",
+              **{name: str(form.get(name, "")).strip()[:200] for name in ("based_on", "series", "date")}}
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -268,7 +288,8 @@ async def new_event_form(request: Request) -> Response:
             premoderation=values["premoderation"], perspectives=values["perspectives"].splitlines(),
             min_group=int(values["min_group"]), accent=values["accent"] or None,
             wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None,
-            ticketed=values["ticketed"], tickets=int(values["tickets"]) if values["ticketed"] else 0)
+            ticketed=values["ticketed"], tickets=int(values["tickets"]) if values["ticketed"] else 0,
+            based_on=values["based_on"] or None, series=values["series"] or None, date=values["date"] or None)
         try:
             event, moderator_key = await request.state.debate.create_event(given, logo or None)
         except ValidationError as error:

@@ -1,12 +1,16 @@
 """The record of an event for the report, the results API, the CSV and the definition
-export: every figure of every proposition and round, and the questions.
+export: every figure of every proposition and round, the questions, and per proposition
+its history across the events of its series.
 
-A use case like debate.py: reads through the stores, computes through `results`.
+A use case like debate.py: reads through the stores, computes through `results` and
+`history`. An event that has an archive is read from it (the archive wins when both are
+there: a reduction that stopped halfway).
 """
 
 from __future__ import annotations
 
-from . import definition, questions, results
+from . import archive, definition, history, questions, results
+from .clock import now_ms
 from .definition import EventDefinition
 from .model import Event
 from .store import Stores
@@ -16,14 +20,61 @@ class Report:
     def __init__(self, stores: Stores):
         self.stores = stores
 
-    async def results(self, event: Event, raw: bool = False, sealed: bool = True) -> dict:
+    async def find(self, code: str) -> tuple[Event, bool] | None:
+        """An event or an archive by its code: (event, archived), or None."""
+        found = await self.stores.archives.load(code)
+        if found is not None:
+            return archive.to_event(found), True
+        event = await self.stores.events.load_event(code)
+        return (event, False) if event is not None else None
+
+    async def results(self, event: Event, raw: bool = False, sealed: bool = True, trend: bool = True) -> dict:
         """Every figure of the event (see docs/protocol.md, Results).
 
         Public (raw=False): small groups withheld, listed questions only. The organiser's
         raw export (raw=True): small groups included and marked, every question. `sealed`
         (for everyone but moderators and organisers): a proposition whose results are not
-        revealed shows only its phase and voter counts.
+        revealed shows only its phase and voter counts. `trend`: each proposition with its
+        `history` (public figures of the earlier events; not in the raw export).
         """
+        kept = await self.stores.archives.load(event.code)
+        found = archive.report(kept, sealed) if kept is not None else await self._live(event, raw, sealed)
+        if trend and not raw:
+            cache: dict[str, dict] = {}
+            for proposition, entry in zip(archive.to_event(kept).propositions if kept else event.propositions,
+                                          found["propositions"]):
+                entry["history"] = await self.history(event, proposition, entry, cache)
+        return found
+
+    async def history(self, event: Event, proposition, entry: dict, cache: dict | None = None) -> list[dict]:
+        """The proposition at every event of its chain of predecessors, oldest first, with
+        the changes (history.trend). Earlier events always as the public saw them: sealed
+        where never revealed, small groups withheld."""
+        points = [history.point(event.code, event.date, event.title, entry)]
+        seen, link = {event.code}, proposition.previous
+        while link is not None and link[0] not in seen and len(points) < history.MAX_EVENTS:
+            seen.add(link[0])
+            found = await self.find(link[0])
+            earlier = found[0].proposition(link[1]) if found else None
+            if earlier is None:
+                break
+            cache = {} if cache is None else cache
+            if link[0] not in cache:
+                cache[link[0]] = await self.results(found[0], sealed=True, trend=False)
+            figures = cache[link[0]]
+            points.append(history.point(found[0].code, found[0].date, found[0].title,
+                                        figures["propositions"][earlier.index]))
+            link = earlier.previous
+        return history.trend(points[::-1]) if len(points) > 1 else []
+
+    async def archive_document(self, event: Event) -> dict:
+        """The archive of an event: kept when it was made, else made now from its figures."""
+        kept = await self.stores.archives.load(event.code)
+        if kept is not None:
+            return kept
+        return archive.document(event, await self._live(event, raw=False, sealed=False), now_ms())
+
+    async def _live(self, event: Event, raw: bool, sealed: bool) -> dict:
         state = await self.stores.state.load_state(event.code)
         votes = self.stores.votes
         propositions = []
@@ -75,4 +126,5 @@ class Report:
             wifi_password=event.wifi_password, ticketed=event.ticketed,
             # imported again, the event gets as many tickets, new ones (a ticket is for one event)
             tickets=len(await self.stores.tickets.listing(event.code)) if event.ticketed else 0,
+            series=event.series, date=event.date or None,
             logo=definition.logo_data_url(*logo) if logo else None))

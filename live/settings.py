@@ -41,6 +41,17 @@ class Settings:
     # Largest WebSocket message a client may send, in bytes.
     max_message_bytes: int = 4096
     load_demo: bool = True
+    # Days after the event (its date, or the day it was created if later) that it is
+    # reduced to its archive (docs/privacy.md).
+    archive_after_days: int = 30
+    # How often each worker tries the retention pass (one at a time, under a lock held at most
+    # archive_lock_seconds).
+    archive_every_seconds: float = 3600
+    archive_lock_seconds: int = 600
+    # Moves the retention pass's clock (ms): for drills and tests, never for a real evening.
+    clock_offset_ms: int = 0
+    # Fault tests only: stop a reduction between writing the archive and deleting the event.
+    fault_pause_archive: bool = False
 
     @property
     def allowed_hosts(self) -> list[str]:
@@ -67,4 +78,9 @@ class Settings:
             secure_cookies=env.get("LIVE_SECURE_COOKIES", "").lower() in {"1", "true", "yes"},
             max_message_bytes=int(env.get("LIVE_MAX_MESSAGE_BYTES", "4096")),
             load_demo=env.get("LIVE_DEMO", "1").lower() not in {"0", "false", "no"},
+            archive_after_days=int(env.get("LIVE_ARCHIVE_AFTER_DAYS", "30")),
+            archive_every_seconds=float(env.get("LIVE_ARCHIVE_EVERY_SECONDS", "3600")),
+            archive_lock_seconds=int(env.get("LIVE_ARCHIVE_LOCK_SECONDS", "600")),
+            clock_offset_ms=int(env.get("LIVE_CLOCK_OFFSET_MS", "0")),
+            fault_pause_archive=env.get("LIVE_FAULT_PAUSE_ARCHIVE", "") == "1",
         )

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
-from . import i18n, questions, results
+from . import chart, history, i18n, questions, results
+from .definition import normalize_code
 from .errors import RuleError, StoreUnavailable
 from .i18n import N_
 from .model import Event
@@ -36,7 +37,8 @@ def make_templates() -> Jinja2Templates:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    env.globals.update(percent=results.percent, shares=results.shares, limits=LIMITS)
+    env.globals.update(percent=results.percent, shares=results.shares, limits=LIMITS, trend_chart=chart.trend_svg,
+                       trend_perspectives=history.perspectives)
     return Jinja2Templates(env=env)
 
 
@@ -95,6 +97,15 @@ def address(request: Request) -> str:
 
 async def event_in_path(request: Request) -> Event | None:
     return await request.state.access.find_event(request.path_params["code"], address(request))
+
+
+async def record_or_404(request: Request) -> Event:
+    """The event or the archive named by the path's code (for the figures); otherwise a 404."""
+    code = normalize_code(request.path_params["code"])
+    found = await request.state.report.find(code) if code else None
+    if found is None:
+        return await event_or_404(request)  # counts the unknown code like every lookup
+    return found[0]
 
 
 async def event_or_404(request: Request) -> Event:

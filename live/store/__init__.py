@@ -14,6 +14,7 @@ in one place (base.redis_errors). Returns model objects.
 | notices.py   | publishing notices and this worker's subscription               |
 | sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
 | connect.py   | the clients: standalone or Redis Cluster, told apart on connect |
+| archive.py   | archives, the retention pass's reduction and its lock            |
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from ..keys import Keys
+from .archive import ArchiveStore
 from .events import EventStore
 from .guards import GuardStore
 from .notices import NoticeStore
@@ -45,6 +47,7 @@ class Stores:
     presence: PresenceStore
     notices: NoticeStore
     tickets: TicketStore
+    archives: ArchiveStore
 
     @property
     def keys(self) -> Keys:
@@ -60,4 +63,4 @@ class Stores:
         return cls(events=EventStore(redis, keys, retention_days, notices), state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
-                   notices=notices, tickets=TicketStore(redis, keys))
+                   notices=notices, tickets=TicketStore(redis, keys), archives=ArchiveStore(redis, keys))

@@ -7,6 +7,7 @@ import base64
 import secrets
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime, timezone
 
 import orjson
 from redis.asyncio import Redis
@@ -28,7 +29,7 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "title": event.title,
         "language": event.language,
         "allow_neutral": "1" if event.allow_neutral else "0",
-        "propositions": orjson.dumps([p.text for p in event.propositions]).decode(),
+        "propositions": orjson.dumps(definition.stored(event.propositions)).decode(),
         "perspectives": orjson.dumps(list(event.perspectives)).decode(),
         "min_group": str(event.min_group),
         "accent": event.accent or "",
@@ -40,6 +41,8 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "session_version": "1",
         "created": str(created),
         "expires_at": str(event.expires_at),
+        "series": event.series or "",
+        "date": event.date,
     }
 
 
@@ -60,6 +63,9 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
         wifi_name=raw.get("wifi_name") or None,
         wifi_password=raw.get("wifi_password") or None,
         ticketed=raw.get("ticketed") == "1",
+        series=raw.get("series") or None,
+        date=raw.get("date") or "",
+        created=int(raw.get("created") or 0),
     )
 
 
@@ -88,14 +94,17 @@ class EventStore(RedisStore):
         return await self.redis.get(key)
 
     @redis_errors
-    async def create_event(self, validated: EventDefinition,
-                           logo: tuple[str, bytes] | None = None) -> tuple[Event, str]:
-        """Store a validated definition under a fresh code. Returns (event, moderator key)."""
+    async def create_event(self, validated: EventDefinition, logo: tuple[str, bytes] | None = None,
+                           links: list | None = None) -> tuple[Event, str]:
+        """Store a validated definition under a fresh code (`links`: each proposition's
+        predecessor, for an event based on an earlier one). Returns (event, moderator key)."""
         moderator_key = secrets.token_urlsafe(18)
         created = now_ms()
+        day = datetime.fromtimestamp(created / 1000, timezone.utc).date().isoformat()
         for _ in range(CODE_TRIES):
             code = "".join(secrets.choice(definition.CODE_ALPHABET) for _ in range(definition.CODE_LENGTH))
-            event = definition.to_event(code, validated, created + self.retention_ms, has_logo=logo is not None)
+            event = definition.to_event(code, validated, created + self.retention_ms, has_logo=logo is not None,
+                                        links=links, created=created, day=day)
             # HSETNX claims the code atomically; a taken code is simply tried again.
             if not await self.redis.hsetnx(self.keys.event(code), "code", code):
                 continue
@@ -111,8 +120,32 @@ class EventStore(RedisStore):
                 await pipe.execute()
             # The listing is another slot on a cluster: listed once the event is whole.
             await self.redis.zadd(self.keys.events(), {code: created})
+            if event.series:  # the series is a slot of its own too
+                await self.add_to_series(event.series, code, created)
             return event, moderator_key
         raise RuntimeError(f"no free event code after {CODE_TRIES} tries")
+
+    @redis_errors
+    async def add_to_series(self, name: str, code: str, created: int) -> None:
+        key = definition.series_key(name)
+        await self.redis.zadd(self.keys.series(key), {code: created})
+        await self.redis.hset(self.keys.series_names(), key, name)  # another slot on a cluster
+
+    @redis_errors
+    async def set_series(self, code: str, name: str) -> bool:
+        """Put an existing event that has no series in one (the earlier event of a follow-up);
+        False if it has one already or is gone (lua/series.lua: check and set in one step)."""
+        return bool(await self.redis.eval(lua("series"), 1, self.keys.event(code), name))
+
+    @redis_errors
+    async def series_codes(self, name: str) -> list[str]:
+        """The codes of a series' events and archives, oldest first."""
+        return await self.redis.zrange(self.keys.series(definition.series_key(name)), 0, -1)
+
+    @redis_errors
+    async def every_series(self) -> dict[str, str]:
+        """key -> name of every series."""
+        return await self.redis.hgetall(self.keys.series_names())
 
     @redis_errors
     async def load_event(self, code: str) -> Event | None:
