@@ -17,6 +17,7 @@ CHOICES = ("agree", "disagree", "neutral")
 LANGUAGES = ("nl", "en")
 SCREENS = ("proposition", "questions", "join")  # what the projector shows ("join": the venue slide)
 COMPARE_VIEWS = ("before_after", "round2", "who_moved")  # what it shows of a closed, revealed round 2
+JOIN_PANEL_SIZES = ("auto", "corner", "full")  # the projector's QR panel: auto (docs/protocol.md) or fixed
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
 
@@ -94,6 +95,7 @@ class DebateState:
     deadline: int | None = None  # countdown end (epoch ms) on the current proposition
     auto_close: bool = False  # close voting when the countdown runs out
     compare: str = "before_after"  # of a closed, revealed round 2: one of COMPARE_VIEWS
+    join_panel: str = "auto"  # the projector's join panel: one of JOIN_PANEL_SIZES
 
     def status(self, proposition_id: str | None) -> Status:
         if proposition_id is None:
@@ -136,16 +138,20 @@ class Tally:
                    full(hands), {int(i): full(c) for i, c in (hands_by or {}).items()}, version, full(flagged))
 
 
-MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare")
+MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare", "join_panel")
 
 
 def apply(event: Event, state: DebateState, command: str, argument: str | None = None,
           round_: int = 1) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
-    `argument` is the proposition for goto, the screen for screen and the view for compare.
-    Raises RuleError when the command is not allowed now.
+    `argument` is the proposition for goto, the screen for screen, the view for compare and
+    the size for join_panel. Raises RuleError when the command is not allowed now.
     """
+    if command == "join_panel":
+        if argument not in JOIN_PANEL_SIZES:
+            raise RuleError("bad_message")
+        return None if argument == state.join_panel else replace(state, seq=state.seq + 1, join_panel=argument)
     if command == "compare":
         if argument not in COMPARE_VIEWS:
             raise RuleError("bad_message")

@@ -107,6 +107,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "total": len(event.propositions),
         "screen": state.screen,
         "compare": state.compare,
+        "join_panel": state.join_panel,
         "deadline": state.deadline,
         "auto_close": state.auto_close,
         "server_time": server_time,

@@ -276,9 +276,10 @@ async def _question_settings(c: Connection, command: commands.QuestionSettings) 
 
 
 def _debate_command(name: str):
-    """goto, open, close, reveal, hide, screen and compare: one rule each in model.apply."""
+    """goto, open, close, reveal, hide, screen, compare and join_panel: one rule each in model.apply."""
     async def handle(c: Connection, command) -> None:
-        argument = command.show if name in ("screen", "compare") else getattr(command, "proposition", None)
+        argument = (command.show if name in ("screen", "compare") else command.size if name == "join_panel"
+                    else getattr(command, "proposition", None))
         await c.debate.command(c.event, name, argument, getattr(command, "round", 1))
         c.outbox.reply(protocol.ack(command.id))
     return handle
@@ -291,5 +292,6 @@ HANDLERS = {
                     _edit_propositions),
     "countdown": _countdown,
     "settings": _question_settings,
-    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare")},
+    **{name: _debate_command(name) for name in ("goto", "open", "close", "reveal", "hide", "screen", "compare",
+                                                    "join_panel")},
 }

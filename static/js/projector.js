@@ -74,6 +74,7 @@ function render() {
   el.root.dataset.phase = !state ? 'connecting' : venue ? 'join' : wall ? 'questions' : prop ? state.phase : 'lobby';
   el.root.dataset.revealed = String(!!(state && state.revealed));
   el.root.dataset.split = 'false'; // until revealed results with a split are drawn
+  el.root.dataset.joinPanel = joinPanel(prop, wall);
   renderCountdown();
   if (venue) return;
   if (wall) {
@@ -116,6 +117,16 @@ function render() {
   renderBeforeAfter();
   renderSplit();
   fitStage();
+}
+
+// The join panel: full size while people are still joining, a corner once most of the hall
+// has (the moderator's join_panel "auto": while revealed results or the question wall are up),
+// or whatever the moderator chose ("corner", "full").
+function joinPanel(prop, wall) {
+  const size = state ? state.join_panel : 'auto';
+  if (size === 'corner' || size === 'full') return size;
+  const results = !!prop && state.revealed && !!tally && !!tally.counts;
+  return wall || results ? 'corner' : 'full';
 }
 
 // Long proposition, many groups: shrink the proposition until everything fits the screen.
@@ -200,7 +211,9 @@ function renderBeforeAfter() {
 function renderSplit() {
   const groups = tally.by_perspective && Object.keys(tally.by_perspective).length ? tally.by_perspective : null;
   const marker = markerOf(tally);
-  const equal = equalWeightText(tally, choices(), S, num);
+  // The groups it weighs are named only when some are not: otherwise they are the list beside it.
+  const all = !!groups && Object.values(groups).every((group) => !!group);
+  const equal = equalWeightText(all ? { ...tally, equal_weight_groups: [] } : tally, choices(), S, num);
   // Round 1 against round 2 takes the split's place (it would not fit beside it).
   show(el.split, !!(groups || marker || equal) && el.root.dataset.before !== 'true');
   el.root.dataset.split = String(!!groups);
