@@ -30,6 +30,7 @@ class Snapshot:
     my_vote: str | None = None
     my_perspective: str | None = None
     comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
+    round1: dict | None = None  # round 1's figures while the proposition is in round 2
 
 
 class Debate:
@@ -216,10 +217,13 @@ class Debate:
         """Read what a joining socket needs; a fresher state or tally than this worker had
         is passed on to its room (and so to everyone else here) as well."""
         state = await self.stores.state.load_state(event.code)
-        tally = figures = my_vote = my_perspective = None
+        tally = figures = my_vote = my_perspective = round1 = None
         if state.position is not None:
             tally = await self.stores.votes.read_tally(event.code, *state.position)
             figures = results.round_figures(tally, event.perspectives, event.min_group)
+            if state.position[1] == 2:
+                first = await self.stores.votes.read_tally(event.code, state.current, 1)
+                round1 = results.round_summary(results.round_figures(first, event.perspectives, event.min_group))
             if participant is not None:
                 my_vote = await self.stores.votes.read_vote(event.code, *state.position, participant)
         if participant is not None:
@@ -229,7 +233,7 @@ class Debate:
         if room is not None and tally is not None:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
-        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison)
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, round1)
 
     # --- questions --------------------------------------------------------------------
 

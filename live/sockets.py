@@ -162,7 +162,8 @@ async def _send_snapshot(connection: Connection) -> None:
                                                    snapshot.my_vote, snapshot.my_perspective), force=True)
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
-                                       state.status(state.current).revealed, event, snapshot.comparison)
+                                       state.status(state.current).revealed, event, snapshot.comparison,
+                                       snapshot.round1)
             if view is not None:
                 outbox.tally(protocol.encode(view))
         lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)

@@ -56,7 +56,7 @@ async def test_projector_bars_stay_apart_with_deuteranopia(server, browser):
                 # neutral is told apart from both by its pattern and label; its colour differs too
                 assert min(delta_e(seen["neutral"], seen[c]) for c in ("agree", "disagree")) >= 15, (theme, colours)
             # the bars name their choice in text; disagree and neutral carry a pattern, not only a colour
-            assert await page.locator(".bars-projector .bar-label").all_text_contents() == ["Eens", "Oneens", "Neutraal"]
+            assert await page.locator("[data-result] .bar-label").all_text_contents() == ["Eens", "Oneens", "Neutraal"]
             patterns = await page.evaluate("""() => ['agree', 'disagree', 'neutral'].map((c) =>
                 getComputedStyle(document.querySelector(`[data-result=${c}] .bar-fill`)).backgroundImage)""")
             assert patterns[0] == "none" and "gradient" in patterns[1] and "gradient" in patterns[2]

@@ -127,7 +127,7 @@ async def test_results_are_legible_from_the_back_row_with_the_longest_propositio
         assert sizes["shares"] and min(sizes["shares"]) >= 0.035, sizes
         assert len(sizes["bars"]) == 6 and min(sizes["bars"]) >= 0.035, sizes
         # each bar names its choice; the split's segments have a pattern as well as a colour
-        assert await page.locator(".bars-projector .bar-label").all_text_contents() == ["Eens", "Oneens", "Neutraal"]
+        assert await page.locator("[data-result] .bar-label").all_text_contents() == ["Eens", "Oneens", "Neutraal"]
         assert await page.evaluate(LAYOUT, PIECES) == []
         corner_qr = (await page.locator(".join-panel .qr").bounding_box())["height"]
         assert corner_qr <= 0.2 * height and corner_qr >= 0.1 * height  # small, still scannable up close
