@@ -155,6 +155,8 @@ class Bus:
         compare = room.claim_comparison()  # round 2 closed: round 1 against round 2, once per state
         try:
             room.set_tally(await self.stores.votes.read_tally(room.code, *room.state.position))
+            if room.state.position[1] == 2 and room.round1 is None:
+                room.set_round1(await self.stores.votes.read_tally(room.code, room.state.current, 1))
             if compare:
                 room.set_comparison(*await self.stores.votes.read_rounds(room.code, room.state.current))
         except StoreUnavailable:

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from .errors import ProtocolError
-from .model import CHOICES, COMPARE_VIEWS, ROUNDS, SCREENS
+from .model import CHOICES, COMPARE_VIEWS, JOIN_PANEL_SIZES, ROUNDS, SCREENS
 from .questions import ACTIONS, WALLS
 
 MessageId = Annotated[str, msgspec.Meta(max_length=64)] | Annotated[int, msgspec.Meta(ge=0, le=2**53)] | None
@@ -134,6 +134,11 @@ class ShowComparison(msgspec.Struct):
     id: MessageId = None
 
 
+class JoinPanel(msgspec.Struct):
+    size: Literal[JOIN_PANEL_SIZES]
+    id: MessageId = None
+
+
 class QuestionSettings(msgspec.Struct):
     premoderation: bool | None = None
     wall: Literal[WALLS] | None = None
@@ -172,6 +177,7 @@ COMMANDS: dict[str, dict[str, type]] = {
     "moderator": {"sync": Sync, "goto": Goto, "open": Open, "close": Simple, "reveal": Simple, "hide": Simple,
                   "question": ModerateQuestion, "screen": ShowOnScreen, "settings": QuestionSettings,
                   "hand_count": HandCount, "hand_counts": Simple, "countdown": Countdown, "compare": ShowComparison,
+                  "join_panel": JoinPanel,
                   "add_proposition": AddProposition, "edit_proposition": EditProposition,
                   "move_proposition": MoveProposition, "remove_proposition": RemoveProposition,
                   "edit_perspectives": EditPerspectives,

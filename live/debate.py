@@ -33,6 +33,7 @@ class Snapshot:
     comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
     my_ticket: bool | None = None  # in a ticketed event: whether this phone holds a ticket
     unflagged: dict | None = None  # the figures without flagged identities
+    round1: dict | None = None  # round 1's figures while the proposition is in round 2
 
 
 class Debate:
@@ -257,11 +258,14 @@ class Debate:
         """Read what a joining socket needs; a fresher state or tally than this worker had
         is passed on to its room (and so to everyone else here) as well."""
         state = await self.stores.state.load_state(event.code)
-        tally = figures = unflagged = my_vote = my_perspective = None
+        tally = figures = unflagged = my_vote = my_perspective = round1 = None
         if state.position is not None:
             tally = await self.stores.votes.read_tally(event.code, *state.position)
             figures = results.round_figures(tally, event.perspectives, event.min_group)
             unflagged = results.round_figures(results.without_flagged(tally), event.perspectives, event.min_group)
+            if state.position[1] == 2:
+                first = await self.stores.votes.read_tally(event.code, state.current, 1)
+                round1 = results.round_summary(results.round_figures(first, event.perspectives, event.min_group))
             if participant is not None:
                 my_vote = await self.stores.votes.read_vote(event.code, *state.position, participant)
         if participant is not None:
@@ -272,7 +276,7 @@ class Debate:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
         my_ticket = await self.tickets.holds(event, participant) if participant and event.ticketed else None
-        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged)
+        return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged, round1)
 
     # --- questions --------------------------------------------------------------------
 

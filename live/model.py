@@ -18,6 +18,7 @@ LANGUAGES = ("nl", "en")
 SCREENS = ("proposition", "questions", "join")  # what the projector shows ("join": the venue slide)
 COMPARE_VIEWS = ("before_after", "round2", "who_moved", "history")  # what it shows of a closed, revealed round 2
 # ("history": the current proposition at every event of its series, any round, once revealed)
+JOIN_PANEL_SIZES = ("auto", "corner", "full")  # the projector's QR panel: auto (docs/protocol.md) or fixed
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
 
@@ -101,6 +102,7 @@ class DebateState:
     auto_close: bool = False  # close voting when the countdown runs out
     compare: str = "before_after"  # of a closed, revealed round 2: one of COMPARE_VIEWS
     exclude_flagged: bool = False  # the projector, phones and overlays show counts without flagged identities
+    join_panel: str = "auto"  # the projector's join panel: one of JOIN_PANEL_SIZES
 
     def status(self, proposition_id: str | None) -> Status:
         if proposition_id is None:
@@ -147,22 +149,26 @@ class Tally:
                    full(flagged), each(flagged_by))
 
 
-MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare", "exclude_flagged")
+MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare", "exclude_flagged", "join_panel")
 
 
 def apply(event: Event, state: DebateState, command: str, argument: str | None = None,
           round_: int = 1) -> DebateState | None:
     """The state after a moderator command, or None when the command changes nothing.
 
-    `argument` is the proposition for goto, the screen for screen, the view for compare
-    and on/off (a bool) for exclude_flagged. Raises RuleError when the command is not
-    allowed now.
+    `argument` is the proposition for goto, the screen for screen, the view for compare,
+    the size for join_panel and on/off (a bool) for exclude_flagged. Raises RuleError when
+    the command is not allowed now.
     """
     if command == "exclude_flagged":
         if not isinstance(argument, bool):
             raise RuleError("bad_message")
         return None if argument == state.exclude_flagged else replace(state, seq=state.seq + 1,
                                                                        exclude_flagged=argument)
+    if command == "join_panel":
+        if argument not in JOIN_PANEL_SIZES:
+            raise RuleError("bad_message")
+        return None if argument == state.join_panel else replace(state, seq=state.seq + 1, join_panel=argument)
     if command == "compare":
         if argument not in COMPARE_VIEWS:
             raise RuleError("bad_message")

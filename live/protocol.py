@@ -121,6 +121,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "screen": state.screen,
         "compare": state.compare,
         "exclude_flagged": state.exclude_flagged,
+        "join_panel": state.join_panel,
         "deadline": state.deadline,
         "auto_close": state.auto_close,
         "server_time": server_time,
@@ -140,13 +141,15 @@ def state_for(event: Event, state: DebateState, server_time: int, role: str, my_
 
 
 def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool, event: Event,
-               comparison: dict | None = None, unflagged: dict | None = None, exclude: bool = False) -> dict | None:
+               comparison: dict | None = None, unflagged: dict | None = None, exclude: bool = False,
+               round1: dict | None = None) -> dict | None:
     """What a role may see of a tally; None when the role sees nothing (hidden audience).
 
     The split by perspective is guarded: a group under the event's minimum is null.
     `unflagged`: the figures without flagged identities (results.without_flagged), which
     everyone but the moderator sees while the moderator excludes them (`exclude`); the
-    moderator always sees both.
+    moderator always sees both. A round-2 tally carries round 1's figures (`round1`)
+    beside it, under the same rule.
     """
     if role == "audience" and not revealed:
         return None
@@ -172,6 +175,8 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
             message["equal_weight"] = figures["equal_weight"]
             message["equal_weight_groups"] = figures["equal_weight_groups"]
             message["marker"] = figures["marker"]
+        if round1 is not None and tally.round == 2:
+            message["round1"] = round1  # round 1 beside round 2, as soon as round 2 may be seen
         if comparison is not None and tally.round == 2:
             message["before_after"] = comparison  # round 1 against round 2, once round 2 is closed
     return message

@@ -188,6 +188,12 @@ def who_moved(table: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
             "from_neutral": table["neutral"]["agree"] + table["neutral"]["disagree"]}
 
 
+def round_summary(figures: Mapping) -> dict:
+    """What is shown of one round beside another: its counts, voters and split (guarded as
+    round_figures gives them)."""
+    return {key: figures[key] for key in ("counts", "voters", "by_perspective")}
+
+
 def before_after(first: Mapping, second: Mapping, table: Mapping[str, Mapping[str, int]],
                  min_group: int = DEFAULT_MIN_GROUP) -> dict:
     """Round 1 against round 2 of one proposition, for the screens: round 1's figures
@@ -195,7 +201,7 @@ def before_after(first: Mapping, second: Mapping, table: Mapping[str, Mapping[st
     voted in both rounds) who moved and the McNemar verdict."""
     paired = sum(sum(row.values()) for row in table.values())
     enough = paired >= min_group
-    return {"round1": {key: first[key] for key in ("counts", "voters", "by_perspective")},
+    return {"round1": round_summary(first),
             "shift": shift(first, second), "paired": paired if enough else None,
             "moved": who_moved(table) if enough else None, "test": mcnemar(table) if enough else None}
 

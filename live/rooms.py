@@ -34,6 +34,7 @@ class Room:
         self.unflagged: dict | None = None  # and without flagged identities (the same when none are)
         self.comparison: dict | None = None  # round 1 against round 2, once round 2 is closed
         self.comparison_seq = -1  # the state it was (or is being) computed for
+        self.round1: dict | None = None  # round 1's figures while the hall is in round 2 (results.round_summary)
         self.online = 0
         self.reported_online = -1
         # Projectors and consoles see a live count often; phones (only once revealed) rarely.
@@ -67,7 +68,7 @@ class Room:
         if moved or not self.wants_comparison(later=True):
             self.comparison = None
         if moved:
-            self.tally = self.figures = None
+            self.tally = self.figures = self.round1 = None
         elif self.tally is not None:
             # Revealing or hiding changes what each role may see of the same tally.
             self.send_tally(protocol.ROLES)
@@ -105,6 +106,15 @@ class Room:
         if self.tally is not None:
             self.send_tally(protocol.ROLES)
 
+    def set_round1(self, first: Tally) -> None:
+        """Round 1 of the current proposition while it is in round 2: sent beside round 2's tallies."""
+        if self.state is None or self.state.position != (first.proposition, 2) or first.round != 1:
+            return
+        self.round1 = results.round_summary(results.round_figures(first, self.event.perspectives,
+                                                                  self.event.min_group))
+        if self.tally is not None:
+            self.send_tally(protocol.ROLES)
+
     def set_tally(self, tally: Tally) -> None:
         if self.state is None or self.state.position != (tally.proposition, tally.round):
             return
@@ -123,7 +133,7 @@ class Room:
         if self.tally is None or self.state is None:
             return None
         view = protocol.tally_view(self.tally, self.figures, self.state.seq, role, self.revealed, self.event,
-                                   self.comparison, self.unflagged, self.state.exclude_flagged)
+                                   self.comparison, self.unflagged, self.state.exclude_flagged, self.round1)
         return None if view is None else protocol.encode(view)
 
     def send_tally(self, roles: tuple[str, ...]) -> None:

@@ -162,7 +162,7 @@ async def _send_snapshot(connection: Connection) -> None:
         if snapshot.tally is not None:
             view = protocol.tally_view(snapshot.tally, snapshot.figures, state.seq, outbox.role,
                                        state.status(state.current).revealed, event, snapshot.comparison,
-                                       snapshot.unflagged, state.exclude_flagged)
+                                       snapshot.unflagged, state.exclude_flagged, snapshot.round1)
             if view is not None:
                 outbox.tally(protocol.encode(view))
         lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)
@@ -286,9 +286,10 @@ async def _question_settings(c: Connection, command: commands.QuestionSettings) 
 
 
 def _debate_command(name: str):
-    """goto, open, close, reveal, hide, screen, compare, exclude_flagged: one rule each in model.apply."""
+    """goto, open, close, reveal, hide, screen, compare, exclude_flagged, join_panel: one rule each in model.apply."""
     async def handle(c: Connection, command) -> None:
-        argument = next((getattr(command, f) for f in ("show", "proposition", "on") if hasattr(command, f)), None)
+        argument = next((getattr(command, f) for f in ("show", "proposition", "on", "size") if hasattr(command, f)),
+                        None)
         await c.debate.command(c.event, name, argument, getattr(command, "round", 1), by=c.outbox.who)
         c.outbox.reply(protocol.ack(command.id))
     return handle

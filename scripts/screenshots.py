@@ -271,6 +271,25 @@ async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, mo
     await report.goto(f"{app.url}/results/{code}")
     await shoot(report, out, "results-report")
 
+    # --- round 2 on proposition 1: round 1 beside round 2 ----------------------------------
+    await moderator.request(type="goto", proposition="p1")
+    await moderator.request(type="open", round=2)
+    for client, (perspective, choice) in zip(phones, HALL):
+        # after the debate some of the municipality and the undecided come round
+        moved = "agree" if (perspective == "Gemeente" and random.random() < 0.6) or choice == "neutral" else choice
+        await client.request(type="vote", proposition="p1", choice=moved)
+    await moderator.request(type="reveal")
+    await moderator.request(type="close")
+    await screen.get_by_test_id("before-after").locator("#before-shift").filter(has_text="+").wait_for()
+    await shoot(screen, out, "projector-before-after")
+    await screen.set_viewport_size(PROJECTOR_720["viewport"])
+    await shoot(screen, out, "projector-before-after-720")
+    await moderator.request(type="compare", show="who_moved")
+    await screen.locator("#before-moved").wait_for()
+    await shoot(screen, out, "projector-who-moved-720")
+    await screen.set_viewport_size(PROJECTOR["viewport"])
+    await shoot(screen, out, "projector-who-moved")
+
     for context in (phone_context, laptop_context, small_context, screen_context, console_context, remote_context):
         await context.close()
 

@@ -32,14 +32,15 @@ def state_from_fields(raw: dict[str, str]) -> DebateState:
         statuses[proposition] = status
     return DebateState(seq=int(raw.get("seq", 0)), current=raw.get("current") or None, statuses=statuses,
                        screen=raw.get("screen") or "proposition", compare=raw.get("compare") or "before_after",
+                       join_panel=raw.get("join_panel") or "auto",
                        deadline=int(raw["deadline"]) if raw.get("deadline") else None,
                        auto_close=raw.get("auto_close") == "1", exclude_flagged=raw.get("exclude_flagged") == "1")
 
 
 def state_fields(state: DebateState) -> dict[str, str]:
     fields = {"seq": str(state.seq), "current": state.current or "", "screen": state.screen, "compare": state.compare,
-              "deadline": str(state.deadline or ""), "auto_close": "1" if state.auto_close else "0",
-              "exclude_flagged": "1" if state.exclude_flagged else "0"}
+              "join_panel": state.join_panel, "deadline": str(state.deadline or ""),
+              "auto_close": "1" if state.auto_close else "0", "exclude_flagged": "1" if state.exclude_flagged else "0"}
     for proposition, status in state.statuses.items():
         fields[f"phase:{proposition}"] = status.phase.value
         fields[f"revealed:{proposition}"] = "1" if status.revealed else "0"

@@ -17,6 +17,7 @@ export function setupControls(ctx) {
     newKeyLink: $('new-key-link'),
     buttons: Object.fromEntries(Array.from(document.querySelectorAll('[data-command]'), (b) => [b.dataset.command, b])),
     screens: Array.from(document.querySelectorAll('[data-screen]')),
+    panels: Array.from(document.querySelectorAll('[data-join-panel]')),
   };
   let pendingGoto = null; // target of a goto not yet acknowledged
 
@@ -161,6 +162,11 @@ export function setupControls(ctx) {
       button.setAttribute('aria-pressed', String(!!state && button.dataset.screen === shown));
       button.setAttribute('aria-disabled', String(!state));
     }
+    const panel = state ? state.join_panel || 'auto' : null;
+    for (const button of el.panels) {
+      button.setAttribute('aria-pressed', String(button.dataset.joinPanel === panel));
+      button.setAttribute('aria-disabled', String(!state));
+    }
     setText(el.cmdStatus, busy.size ? S.pending : '');
   }
 
@@ -169,6 +175,15 @@ export function setupControls(ctx) {
   }
   for (const button of el.screens) {
     button.addEventListener('click', () => showScreen(button.dataset.screen));
+  }
+  // The projector's join panel: automatic (a corner while results or the wall are up), corner, full.
+  for (const button of el.panels) {
+    button.addEventListener('click', () => {
+      const size = button.dataset.joinPanel;
+      if (ctx.state && (ctx.state.join_panel || 'auto') !== size && !busy.has('join_panel')) {
+        run('join_panel', { type: 'join_panel', size }, button);
+      }
+    });
   }
   el.alertClose.addEventListener('click', clearAlert);
   el.logout.addEventListener('submit', (event) => {

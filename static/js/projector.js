@@ -2,8 +2,8 @@
    server: the current proposition and its results, or the question wall.
    F toggles full screen, T the light background. */
 import {
-  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, figures, format,
-  growFromZero, markerOf, numbers, readBars, secondsLeft, sequence, setText, shares, show, stageElements, store,
+  LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format,
+  growFromZero, markerOf, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
 } from './connection.js';
 import { keepAwake } from './wakelock.js';
 
@@ -60,6 +60,15 @@ const el = {
   theme: $('theme-toggle'),
   fullscreen: $('fullscreen-toggle'),
   bars: readBars(),
+  // round 1's bars, beside round 2's
+  bars1: Array.from(document.querySelectorAll('[data-round1]'), (row) => ({
+    choice: row.dataset.round1,
+    fill: row.querySelector('.bar-fill'),
+    pct: row.querySelector('.bar-pct'),
+    count: row.querySelector('.bar-count'),
+  })),
+  round1Col: $('round1-col'),
+  round2Head: $('round2-head'),
 };
 
 function render() {
@@ -74,6 +83,7 @@ function render() {
   el.root.dataset.phase = !state ? 'connecting' : venue ? 'join' : wall ? 'questions' : prop ? state.phase : 'lobby';
   el.root.dataset.revealed = String(!!(state && state.revealed));
   el.root.dataset.split = 'false'; // until revealed results with a split are drawn
+  el.root.dataset.joinPanel = joinPanel(prop, wall);
   renderCountdown();
   if (venue) return;
   if (wall) {
@@ -118,6 +128,16 @@ function render() {
   fitStage();
 }
 
+// The join panel: full size while people are still joining, a corner once most of the hall
+// has (the moderator's join_panel "auto": while revealed results or the question wall are up),
+// or whatever the moderator chose ("corner", "full").
+function joinPanel(prop, wall) {
+  const size = state ? state.join_panel : 'auto';
+  if (size === 'corner' || size === 'full') return size;
+  const results = !!prop && state.revealed && !!tally && !!tally.counts;
+  return wall || results ? 'corner' : 'full';
+}
+
 // Long proposition, many groups: shrink the proposition until everything fits the screen.
 function fitStage() {
   const box = el.proposition.parentElement;
@@ -143,36 +163,26 @@ function renderTurnout(counts) {
   setText(el.turnout, names.map((name) => name + ' ' + num.n(turnout[name])).join(' · '));
 }
 
-// --- round 1 against round 2, once round 2 is closed and revealed ----------------------
+// --- round 1 against round 2, once round 2 is revealed -----------------------------------
 
-// The moderator chooses the view (state.compare): before_after (round-1 ticks, round 1's
-// shares, the shift overall and per perspective), who_moved (the shift and who moved) or
-// round2 (round 2 alone, with its split).
+// The moderator chooses the view (state.compare): before_after (round 1's bars beside round
+// 2's as soon as round 2 is revealed, open or closed; once it is closed also the shift overall
+// and per perspective), who_moved (the shift and who moved, once closed) or round2 (round 2
+// alone, with its split).
 function renderBeforeAfter() {
   const view = state.compare || 'before_after';
+  const round1 = tally.round === 2 && view === 'before_after' && tally.round1 ? tally.round1 : null;
+  show(el.round1Col, !!round1);
+  show(el.round2Head, !!round1);
+  el.root.dataset.rounds = String(!!round1);
+  if (round1) drawBars(el.bars1, round1.counts, round1.voters || 0, num);
   const before = tally.round === 2 && tally.before_after && view !== 'round2' ? tally.before_after : null;
-  const ticks = !!before && view === 'before_after';
+  const sideBySide = !!before && view === 'before_after';
   show(el.beforeAfter, !!before);
-  el.root.dataset.before = String(!!before);
+  el.root.dataset.before = String(!!(before || round1));
   if (before) el.beforeAfter.dataset.view = view;
-  for (const bar of el.bars) {
-    let tick = bar.fill.parentElement.querySelector('.bar-before');
-    if (!ticks) {
-      if (tick) tick.remove();
-      continue;
-    }
-    if (!tick) {
-      tick = document.createElement('span');
-      tick.className = 'bar-before';
-      bar.fill.parentElement.append(tick);
-    }
-    tick.style.setProperty('--before', String(shares(before.round1.counts, choices())[bar.choice]));
-  }
   if (!before) return;
-  const r1 = before.round1;
-  show(el.beforeRound1, ticks);
-  const r1Shares = shares(r1.counts, choices());
-  setText(el.beforeRound1, S.round1 + ': ' + figures(choices(), S.labels, (choice) => num.pct(r1Shares[choice])));
+  show(el.beforeRound1, false); // round 1's shares are its bars now
   const total = before.shift.total;
   const verdict = before.test ? before.test.verdict : null;
   el.beforeShift.dataset.verdict = verdict || '';
@@ -180,7 +190,7 @@ function renderBeforeAfter() {
     S.points + (verdict ? ' (' + S[verdict] + ')' : ''));
   // The shift per perspective, for the groups shown in both rounds.
   const groups = cfg.perspectives.filter((name) => typeof (before.shift.by_perspective || {})[name] === 'number');
-  show(el.beforeGroups, ticks && groups.length > 0);
+  show(el.beforeGroups, sideBySide && groups.length > 0);
   setText(el.beforeGroups, groups.map((name) => {
     const points = before.shift.by_perspective[name];
     return name + ' ' + (points > 0 ? '+' : '') + num.n(points);
@@ -200,7 +210,9 @@ function renderBeforeAfter() {
 function renderSplit() {
   const groups = tally.by_perspective && Object.keys(tally.by_perspective).length ? tally.by_perspective : null;
   const marker = markerOf(tally);
-  const equal = equalWeightText(tally, choices(), S, num);
+  // The groups it weighs are named only when some are not: otherwise they are the list beside it.
+  const all = !!groups && Object.values(groups).every((group) => !!group);
+  const equal = equalWeightText(all ? { ...tally, equal_weight_groups: [] } : tally, choices(), S, num);
   // Round 1 against round 2 takes the split's place (it would not fit beside it).
   show(el.split, !!(groups || marker || equal) && el.root.dataset.before !== 'true');
   el.root.dataset.split = String(!!groups);

@@ -46,8 +46,9 @@ async def test_projector_shows_sealed_turnout_per_perspective_never_the_split(se
 
 @pytest.mark.parametrize("viewport", [(1920, 1080), (1280, 720)])
 async def test_projector_shows_round_1_against_round_2(server, browser, viewport, tmp_path):
-    """When round 2 is closed and revealed the projector shows round 1 beside round 2 (a round-1 tick on each
-    bar and round 1's shares), the shift in points with its verdict and who moved; everything fits the screen."""
+    """As soon as round 2 is revealed (still open) the projector shows round 1's bars beside round 2's, under
+    "Ronde 1" and "Ronde 2", round 2 live; once round 2 is closed also the shift in points with its verdict and
+    the shift per perspective; everything fits the screen. Hidden round 2: nothing of round 1 either."""
     event = await create_event(server.url, title="Voor en na", perspectives=PERSPECTIVES, min_group=2)
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
@@ -59,17 +60,34 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
         assert (await phone.vote("p1", "agree" if i < 2 else "disagree"))["type"] == "ack"
     await moderator.command("close")
     await moderator.command("open", round=2)
-    for phone in phones:
+    for phone in phones[:5]:
         assert (await phone.vote("p1", "agree"))["type"] == "ack"
-    await moderator.command("close")
-    await moderator.wait_latest("tally", lambda m: "before_after" in m)
 
     context, screen, dialogs = await open_page(browser, f"{server.url}/projector/{code}", viewport)
     before = screen.get_by_test_id("before-after")
-    assert not await before.is_visible()  # hidden results: nothing of round 1 either
-    await moderator.command("reveal")
+    round1 = screen.locator("#round1-col")
+    await screen.get_by_test_id("voters").filter(has_text="5 stemmen").wait_for()
+    assert not await round1.is_visible() and not await before.is_visible()  # hidden: nothing of round 1 either
+    await moderator.command("reveal")  # round 2 still open
+    await round1.wait_for()
+    assert await screen.locator("#round1-head").text_content() == "Ronde 1"
+    assert await screen.locator("#round2-head").text_content() == "Ronde 2"
+    assert await round1.locator("[data-round1=agree] .bar-pct").text_content() == "20%"
+    assert await round1.locator("[data-round1=disagree] .bar-pct").text_content() == "80%"
+    assert await round1.locator("[data-round1=agree] .bar-count").text_content() == "(2)"
+    assert await screen.locator("[data-result=agree] .bar-pct").text_content() == "100%"
+    await screen.wait_for_function("() => document.getAnimations().length === 0")
+    one = await round1.bounding_box()
+    head1 = await screen.locator("#round1-head").bounding_box()
+    head2 = await screen.locator("#round2-head").bounding_box()
+    assert one["x"] + one["width"] <= head2["x"] and abs(head1["y"] - head2["y"]) < 1  # side by side
+    assert not await before.is_visible()  # the shift and verdict once round 2 is closed
+    for phone in phones[5:]:
+        assert (await phone.vote("p1", "agree"))["type"] == "ack"
+    await screen.get_by_test_id("voters").filter(has_text="10 stemmen").wait_for()  # round 2 stays live
+    await moderator.command("close")
     await before.wait_for()
-    assert await screen.locator("#before-round1").text_content() == "Ronde 1: Eens 20% · Oneens 80% · Neutraal 0%"
+    assert not await screen.locator("#before-round1").is_visible()  # round 1's shares are its bars now
     shift = screen.locator("#before-shift")
     assert await shift.text_content() == "Verschuiving in eens (ronde 1 → 2): +80 procentpunten (meer dan toeval)"
     assert await shift.get_attribute("data-verdict") == "beyond_chance"
@@ -77,10 +95,7 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
     # per perspective (3 groups of 4, 3 and 3; round 1: Burger 1 agree of 4, Professional 1 of 3, Gemeente 0 of 3)
     assert await screen.locator("#before-groups").text_content() == \
         "Burger / cliënt +75 · Professional +66,7 · Gemeente +100"
-    ticks = screen.locator(".bars-projector .bar-before")
-    assert await ticks.count() == 3
-    assert await screen.locator("[data-result=agree] .bar-before").evaluate(
-        "node => getComputedStyle(node).getPropertyValue('--before').trim()") == "20"
+    assert await round1.locator("[data-round1=agree] .bar-pct").text_content() == "20%"
     await screen.locator('[data-result="agree"] .bar-pct').filter(has_text="100%").wait_for()
     assert await screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
     box = await before.bounding_box()
@@ -91,12 +106,12 @@ async def test_projector_shows_round_1_against_round_2(server, browser, viewport
     await screen.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
 
-    # The moderator's choice: who moved (the shift and the moves, no ticks), then round 2 alone (with its split).
+    # The moderator's choice: who moved (the shift and the moves, no round-1 bars), then round 2 alone (with its split).
     await moderator.command("compare", show="who_moved")
     moved = screen.locator("#before-moved")
     await expect_text(moved, "Wie schoof op: Oneens → Eens 8 · Eens → Oneens 0 · → Neutraal 0 · Neutraal → 0")
     assert await shift.is_visible() and not await screen.locator("#before-round1").is_visible()
-    assert await screen.locator(".bar-before").count() == 0
+    assert not await round1.is_visible()
     box = await before.bounding_box()
     assert box["y"] + box["height"] <= viewport[1]
     await screen.wait_for_function("() => document.getAnimations().length === 0")

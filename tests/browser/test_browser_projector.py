@@ -130,7 +130,7 @@ async def test_countdown_round_two_and_theme(server, browser):
     countdown = screen.get_by_test_id("countdown")
     await countdown.filter(has_text=re.compile(r"^1:(2\d|30)$")).wait_for()
     assert await font_px(countdown) >= 40
-    await screen.get_by_text("Ronde 2", exact=True).wait_for()
+    await screen.locator("#round-badge").get_by_text("Ronde 2", exact=True).wait_for()
     await moderator.command("countdown", seconds=None)
     await countdown.wait_for(state="hidden")
 

@@ -414,6 +414,12 @@ async def test_before_after_reaches_the_screens_once_round_2_is_closed(redis_url
             assert (await phone.vote("p1", "agree"))["type"] == "ack"
         await moderator.wait_latest("tally", lambda m: m["round"] == 2 and m["voters"] == 10)
         assert "before_after" not in moderator.latest("tally")  # still open: no comparison yet
+        # round 1 beside round 2 at once for the moderator; for the others only once round 2 is revealed
+        first = (await moderator.wait_latest("tally", lambda m: m["round"] == 2 and "round1" in m))["round1"]
+        assert first["counts"] == {"agree": 2, "disagree": 8, "neutral": 0} and first["voters"] == 10
+        assert set(first) == {"counts", "voters", "by_perspective"}
+        assert all("round1" not in m for m in screen.messages if m["type"] == "tally")
+        assert all(m["type"] != "tally" or m["round"] == 1 for m in phones[0].messages)
         await moderator.command("close")
 
         compared = await moderator.wait_latest("tally", lambda m: "before_after" in m)
@@ -433,6 +439,7 @@ async def test_before_after_reaches_the_screens_once_round_2_is_closed(redis_url
         late = await Screen(b.ws_url, code).connect()
         snapshot = await late.wait_for(lambda m: m["type"] == "tally")
         assert snapshot["before_after"] == before
+        assert snapshot["round1"] == first == before["round1"]  # in a late projector's snapshot too
         # The moderator chooses the projector's view; the state carries it to every worker.
         assert (await late.wait_for(lambda m: m["type"] == "state"))["compare"] == "before_after"
         await moderator.command("compare", show="who_moved")
