@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import re
 import unicodedata
+import zoneinfo
 from dataclasses import replace
 from pathlib import Path
 
 import msgspec
 
 from .errors import RuleError, ValidationError
-from .model import DEFAULT_MIN_GROUP, LANGUAGES, Event, Proposition
+from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, LANGUAGES, Event, Proposition
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
 CODE_LENGTH = 6
@@ -48,6 +49,7 @@ class EventDefinition(msgspec.Struct):
     logo: str | None = None  # a data: URL of a PNG, JPEG or WebP image
     wifi_name: str | None = None  # the venue's Wi-Fi network, shown on the "how to join" slide
     wifi_password: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA time zone: the report prints its times in it
 
 
 _decoder = msgspec.json.Decoder(EventDefinition)
@@ -179,9 +181,22 @@ def validate(definition: EventDefinition) -> EventDefinition:
         wifi[field] = value
     if wifi["wifi_password"] and not wifi["wifi_name"]:
         raise ValidationError("empty", "wifi_name")
+    if not known_time_zone(definition.time_zone):
+        raise ValidationError("unknown_time_zone", "time_zone")
     return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
                                    allow_neutral=bool(definition.allow_neutral),
                                    accent=definition.accent.lower() if definition.accent else None)
+
+
+def known_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine knows (zoneinfo), e.g. Europe/Amsterdam."""
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def proposition_ids(texts: list) -> tuple[Proposition, ...]:
@@ -245,4 +260,5 @@ def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_lo
                  allow_neutral=definition.allow_neutral, propositions=proposition_ids(definition.propositions),
                  perspectives=tuple(definition.perspectives), min_group=definition.min_group,
                  accent=definition.accent, has_logo=has_logo, expires_at=expires_at,
-                 wifi_name=definition.wifi_name, wifi_password=definition.wifi_password)
+                 wifi_name=definition.wifi_name, wifi_password=definition.wifi_password,
+                 time_zone=definition.time_zone)

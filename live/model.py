@@ -19,6 +19,7 @@ SCREENS = ("proposition", "questions", "join")  # what the projector shows ("joi
 COMPARE_VIEWS = ("before_after", "round2", "who_moved")  # what it shows of a closed, revealed round 2
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # an event's times (the report) are printed in its own zone
 
 Counts = dict[str, int]
 
@@ -55,6 +56,7 @@ class Event:
     expires_at: int = 0  # epoch ms; every key of the event expires then (keys.py)
     wifi_name: str | None = None  # the venue's Wi-Fi, for the "how to join" slide
     wifi_password: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA name, checked against zoneinfo (definition.validate)
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""

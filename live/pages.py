@@ -6,6 +6,7 @@ Transport only: talks to `access` and the use cases in the app's state; never to
 from __future__ import annotations
 
 import io
+import zoneinfo
 from datetime import datetime, timezone
 
 import segno
@@ -17,10 +18,11 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from . import definition, i18n
 from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
+from .clock import now_ms
 from .definition import EventDefinition
 from .errors import ValidationError
 from .i18n import N_
-from .model import DEFAULT_MIN_GROUP
+from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE
 from .signin import (
     csrf_valid,
     has_moderator_session,
@@ -168,8 +170,15 @@ async def moderator(request: Request) -> Response:
 
 # --- organiser -----------------------------------------------------------------------
 
-def _local_time(ms: int, language: str) -> str:
-    return format_datetime(datetime.fromtimestamp(ms / 1000, timezone.utc), format="medium", locale=language)
+def _local_time(ms: int, language: str, zone: str = DEFAULT_TIME_ZONE) -> str:
+    return format_datetime(datetime.fromtimestamp(ms / 1000, timezone.utc), format="medium", locale=language,
+                           tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def _zone_name(zone: str, language: str) -> str:
+    """How the report names its time zone: "Midden-Europese standaardtijd (Europe/Amsterdam)"."""
+    named = format_datetime(datetime.now(timezone.utc), "zzzz", locale=language, tzinfo=zoneinfo.ZoneInfo(zone))
+    return f"{named} ({zone})"
 
 
 async def results_report(request: Request) -> Response:
@@ -182,7 +191,8 @@ async def results_report(request: Request) -> Response:
         "csv_url": f"/api/events/{event.code}/results.csv",
         "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",
-        "generated_at": format_datetime(datetime.now(timezone.utc), format="medium", locale=language, tzinfo=None),
+        "generated_at": _local_time(now_ms(), language, event.time_zone),
+        "time_zone": _zone_name(event.time_zone, language),
     }, event=event))
 
 
@@ -223,6 +233,7 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
         "out_of_range": i18n.gettext("Enter a whole number from 1 to 1000."),
         "not_a_colour": i18n.gettext("Choose a colour like #1a5fb4."),
         "not_an_image": i18n.gettext("The logo must be a PNG, JPEG or WebP image."),
+        "unknown_time_zone": i18n.gettext("Choose a time zone like Europe/Amsterdam."),
     }
     return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
 

@@ -72,5 +72,5 @@ class Report:
             title=event.title, propositions=[p.text for p in event.propositions], allow_neutral=event.allow_neutral,
             language=event.language, premoderation=premoderation, perspectives=list(event.perspectives),
             min_group=event.min_group, accent=event.accent, wifi_name=event.wifi_name,
-            wifi_password=event.wifi_password,
+            wifi_password=event.wifi_password, time_zone=event.time_zone,
             logo=definition.logo_data_url(*logo) if logo else None))

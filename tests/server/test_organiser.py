@@ -27,10 +27,17 @@ async def test_definition_exports_and_imports_round_trip(server):
         definition = (await http.get(f"/api/events/{created['code']}/definition", headers=key)).json()
         assert definition == {"title": "Thuis voorbereid", "propositions": ["Een", "Twee"],
                               "perspectives": ["Burger", "Gemeente"], "min_group": 3, "allow_neutral": False,
-                              "language": "en", "premoderation": False}
+                              "language": "en", "premoderation": False, "time_zone": "Europe/Amsterdam"}
         imported = (await http.post("/api/events", headers=ADMIN, json=definition)).json()
         again = (await http.get(f"/api/events/{imported['code']}/definition", headers=ADMIN)).json()
+        # another time zone travels with the file; one that zoneinfo does not know is refused
+        london = (await http.post("/api/events", headers=ADMIN, json={**definition, "time_zone": "Europe/London"})).json()
+        exported = (await http.get(f"/api/events/{london['code']}/definition", headers=ADMIN)).json()
+        for wrong in ("Europe/Atlantis", "../etc/passwd", "", "x" * 100):
+            refused = await http.post("/api/events", headers=ADMIN, json={**definition, "time_zone": wrong})
+            assert refused.status_code == 400 and refused.json()["error"] == "time_zone_unknown_time_zone", wrong
     assert imported["code"] != created["code"] and again == definition
+    assert exported["time_zone"] == "Europe/London"
 
 
 async def _admin_client(server) -> httpx.AsyncClient:
