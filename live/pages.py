@@ -261,7 +261,8 @@ async def new_event_form(request: Request) -> Response:
               "perspectives": str(form.get("perspectives", ""))[:2000],
               "min_group": str(form.get("min_group", DEFAULT_MIN_GROUP))[:10],
               "accent": str(form.get("accent", "")).strip()[:7],
-              "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200]}
+              "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200],
+              "time_zone": str(form.get("time_zone", "")).strip()[:64] or DEFAULT_TIME_ZONE}
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -275,7 +276,8 @@ async def new_event_form(request: Request) -> Response:
             allow_neutral=values["allow_neutral"], language=values["language"],
             premoderation=values["premoderation"], perspectives=values["perspectives"].splitlines(),
             min_group=int(values["min_group"]), accent=values["accent"] or None,
-            wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None)
+            wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None,
+            time_zone=values["time_zone"])
         try:
             event, moderator_key = await request.state.debate.create_event(given, logo or None)
         except ValidationError as error:
