@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from ..support.clients import PERSPECTIVES, Phone, create_event
-from .pages import Console
+from .pages import WORDS_ON_ONE_LINE, Console
 
 pytestmark = pytest.mark.browser
 
@@ -47,24 +47,6 @@ async def test_primary_controls_stay_in_view_at_1366x768(server, browser):
         await phone.close()
     await console.close()
 
-
-WORDS_ON_ONE_LINE = """(selector) => {
-  // every word of every matching element whose range spans more than one line box: broken mid-word
-  const broken = [];
-  for (const element of document.querySelectorAll(selector)) {
-    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const match of node.textContent.matchAll(/\\S+/g)) {
-        const range = document.createRange();
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-        if (lines.size > 1) broken.push(match[0]);
-      }
-    }
-  }
-  return broken;
-}"""
 
 REMOTE_PROPOSITIONS = (
     "Het perspectief van burgers is voldoende in beeld bij de ontwikkeling van gemeentelijk beleid.",
@@ -116,6 +98,10 @@ async def test_a_360_phone_console_is_a_remote(server, browser):
     styles = await page.eval_on_selector_all("#prop-list .prop-item-text", "(nodes) => nodes.map((n) => "
                                              "[getComputedStyle(n).wordBreak, getComputedStyle(n).overflowWrap])")
     assert all(word == "normal" and wrap != "anywhere" for word, wrap in styles), styles
+    # the measure does see a broken word: the same list with break-all in a narrow column
+    await page.eval_on_selector_all("#prop-list .prop-item-text", "(nodes) => nodes.forEach((n) => "
+                                    "Object.assign(n.style, {wordBreak: 'break-all', width: '90px'}))")
+    assert await page.evaluate(WORDS_ON_ONE_LINE, "#prop-list .prop-item-text") != []
     assert await page.evaluate("document.documentElement.scrollWidth") <= 360
     for phone in phones:
         await phone.close()

@@ -11,6 +11,7 @@ from playwright.async_api import expect
 
 from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
 from ..support.servers import ADMIN_PASSWORD
+from .pages import WORDS_ON_ONE_LINE
 
 pytestmark = pytest.mark.browser
 
@@ -174,24 +175,6 @@ async def test_organiser_signs_in_opens_a_report_and_deletes_after_confirming(se
         assert (await http.get(f"/api/events/{event['code']}/results")).status_code == 404
     await context.close()
 
-
-WORDS_ON_ONE_LINE = """(selector) => {
-  // every word of every matching element: the line boxes of its range (more than one: broken mid-word)
-  const broken = [];
-  for (const element of document.querySelectorAll(selector)) {
-    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
-    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-      for (const match of node.textContent.matchAll(/\\S+/g)) {
-        const range = document.createRange();
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-        if (lines.size > 1) broken.push(match[0]);
-      }
-    }
-  }
-  return broken;
-}"""
 
 
 async def test_the_printed_report_is_honest_and_readable(server, browser):
