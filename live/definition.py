@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+import zoneinfo
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import msgspec
 
 from .errors import RuleError, ValidationError
-from .model import DEFAULT_MIN_GROUP, LANGUAGES, Event, Proposition
+from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, LANGUAGES, Event, Proposition
 from .text import clean_text, series_key
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
@@ -56,6 +57,7 @@ class EventDefinition(msgspec.Struct):
     based_on: str | None = None  # the code of an earlier event (or archive) this one follows up
     series: str | None = None  # the series name (default with based_on: the earlier event's, or its title)
     date: str | None = None  # "YYYY-MM-DD", the day of the debate (default: the day it is created)
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA time zone: the report prints its times in it
 
 
 _decoder = msgspec.json.Decoder(EventDefinition)
@@ -177,6 +179,8 @@ def validate(definition: EventDefinition) -> EventDefinition:
         raise ValidationError("too_long" if series_key(series) else "empty", "series")
     if definition.date is not None and not valid_date(definition.date):
         raise ValidationError("not_a_date", "date")
+    if not known_time_zone(definition.time_zone):
+        raise ValidationError("unknown_time_zone", "time_zone")
     return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
                                    series=series,
                                    allow_neutral=bool(definition.allow_neutral),
@@ -196,6 +200,17 @@ def valid_date(value: str) -> bool:
 
 def _previous(value) -> tuple[str, str] | None:
     return (value["code"], value["proposition"]) if isinstance(value, dict) and value.get("code") else None
+
+
+def known_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine knows (zoneinfo), e.g. Europe/Amsterdam."""
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 def proposition_ids(texts: list) -> tuple[Proposition, ...]:
@@ -285,4 +300,4 @@ def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_lo
                  perspectives=tuple(definition.perspectives), min_group=definition.min_group,
                  accent=definition.accent, has_logo=has_logo, expires_at=expires_at,
                  wifi_name=definition.wifi_name, wifi_password=definition.wifi_password,
-                 ticketed=definition.ticketed)
+                 ticketed=definition.ticketed, time_zone=definition.time_zone)

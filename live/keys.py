@@ -8,6 +8,7 @@ every script and transaction that writes a per-event key is given.
 | key                          | type | holds                                                      |
 |------------------------------|------|------------------------------------------------------------|
 | P:{C}:event                  | hash | title, language, allow_neutral, propositions (JSON),       |
+|                              |      | perspectives (JSON), time_zone (IANA name),                |
 |                              |      | moderator_key, session_version, created, expires_at (ms),   |
 |                              |      | ticketed ("1": only ticket holders vote, ask, declare)      |
 | P:{C}:props                  | hash | proposition id -> text (lets the vote script check ids)    |

@@ -21,6 +21,7 @@ COMPARE_VIEWS = ("before_after", "round2", "who_moved", "history")  # what it sh
 JOIN_PANEL_SIZES = ("auto", "corner", "full")  # the projector's QR panel: auto (docs/protocol.md) or fixed
 ROUNDS = (1, 2)
 DEFAULT_MIN_GROUP = 5  # k: perspective groups with fewer voters are withheld
+DEFAULT_TIME_ZONE = "Europe/Amsterdam"  # an event's times (the report) are printed in its own zone
 
 Counts = dict[str, int]
 
@@ -62,6 +63,7 @@ class Event:
     series: str | None = None  # the name of the series of linked events it belongs to
     date: str = ""  # "YYYY-MM-DD": the day of the debate (the day it was created unless given)
     created: int = 0  # epoch ms
+    time_zone: str = DEFAULT_TIME_ZONE  # an IANA name, checked against zoneinfo (definition.validate)
 
     def perspective_index(self, name: str | None) -> int | None:
         """1-based index of a perspective (how votes and counts refer to it), None if unknown."""

@@ -6,6 +6,7 @@ Transport only: talks to `access` and the use cases in the app's state; never to
 from __future__ import annotations
 
 import io
+import zoneinfo
 from datetime import datetime, timezone
 
 import segno
@@ -17,10 +18,11 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from . import definition, i18n
 from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
+from .clock import now_ms
 from .definition import EventDefinition
 from .errors import ValidationError
 from .i18n import N_
-from .model import DEFAULT_MIN_GROUP
+from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE
 from .signin import (
     csrf_valid,
     has_moderator_session,
@@ -169,8 +171,15 @@ async def moderator(request: Request) -> Response:
 
 # --- organiser -----------------------------------------------------------------------
 
-def _local_time(ms: int, language: str) -> str:
-    return format_datetime(datetime.fromtimestamp(ms / 1000, timezone.utc), format="medium", locale=language)
+def _local_time(ms: int, language: str, zone: str = DEFAULT_TIME_ZONE) -> str:
+    return format_datetime(datetime.fromtimestamp(ms / 1000, timezone.utc), format="medium", locale=language,
+                           tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+def _zone_name(zone: str, language: str) -> str:
+    """How the report names its time zone: "Midden-Europese standaardtijd (Europe/Amsterdam)"."""
+    named = format_datetime(datetime.now(timezone.utc), "zzzz", locale=language, tzinfo=zoneinfo.ZoneInfo(zone))
+    return f"{named} ({zone})"
 
 
 async def results_report(request: Request) -> Response:
@@ -185,7 +194,8 @@ async def results_report(request: Request) -> Response:
         "csv_url": f"/api/events/{event.code}/results.csv",
         "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",
-        "generated_at": format_datetime(datetime.now(timezone.utc), format="medium", locale=language, tzinfo=None),
+        "generated_at": _local_time(now_ms(), language, event.time_zone),
+        "time_zone": _zone_name(event.time_zone, language),
     }, event=event))
 
 
@@ -242,6 +252,7 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
         "not_an_image": i18n.gettext("The logo must be a PNG, JPEG or WebP image."),
         "unknown_event": i18n.gettext("There is no debate or archive with this code on this server."),
         "not_a_date": i18n.gettext("Enter a date like 2026-06-01."),
+        "unknown_time_zone": i18n.gettext("Choose a time zone like Europe/Amsterdam."),
     }
     return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
 
@@ -271,7 +282,8 @@ async def new_event_form(request: Request) -> Response:
               "accent": str(form.get("accent", "")).strip()[:7],
               "wifi_name": str(form.get("wifi_name", ""))[:200], "wifi_password": str(form.get("wifi_password", ""))[:200],
               "ticketed": form.get("ticketed") == "1", "tickets": str(form.get("tickets", "0")).strip()[:10] or "0",
-              **{name: str(form.get(name, "")).strip()[:200] for name in ("based_on", "series", "date")}}
+              **{name: str(form.get(name, "")).strip()[:200] for name in ("based_on", "series", "date")},
+              "time_zone": str(form.get("time_zone", "")).strip()[:64] or DEFAULT_TIME_ZONE}
     errors: dict[str, str] = {}
     if not (await access.signer()).csrf_valid(form.get("csrf")):
         errors["form"] = i18n.gettext("The form has expired. Please try again.")
@@ -289,7 +301,8 @@ async def new_event_form(request: Request) -> Response:
             min_group=int(values["min_group"]), accent=values["accent"] or None,
             wifi_name=values["wifi_name"] or None, wifi_password=values["wifi_password"] or None,
             ticketed=values["ticketed"], tickets=int(values["tickets"]) if values["ticketed"] else 0,
-            based_on=values["based_on"] or None, series=values["series"] or None, date=values["date"] or None)
+            based_on=values["based_on"] or None, series=values["series"] or None, date=values["date"] or None,
+            time_zone=values["time_zone"])
         try:
             event, moderator_key = await request.state.debate.create_event(given, logo or None)
         except ValidationError as error:

@@ -127,4 +127,5 @@ class Report:
             # imported again, the event gets as many tickets, new ones (a ticket is for one event)
             tickets=len(await self.stores.tickets.listing(event.code)) if event.ticketed else 0,
             series=event.series, date=event.date or None,
+            time_zone=event.time_zone,
             logo=definition.logo_data_url(*logo) if logo else None))

@@ -105,6 +105,8 @@ def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DE
         "phones": dict(tally.phones),
         "phone_voters": _voters(tally.phones),
         "equal_weight": weight,
+        # the same as whole percentages that add up to 100 (largest remainder), as the report prints them
+        "equal_weight_shares": None if weight is None else shares({c: round(weight[c] * 10) for c in CHOICES}),
         "equal_weight_groups": weighed if weight is not None else [],
         "marker": marker([groups[name] for name in names if name in shown], consensus_share),
     }

@@ -6,7 +6,7 @@ Starts the app itself (`python -m live` on a free loopback port, through bench's
 LiveProcess, with its own embedded Redis in a temporary folder), creates a debate like the demo one (with perspectives),
 lets a few dozen WebSocket "phones" vote and ask questions, and photographs the pages in
 Debian's Chromium through Playwright: phones at 390x844 and 360x640, the projector at
-1920x1080 and 1280x720, the moderator's laptop at 1366x768. Needs the test extras
+1920x1080 and 1280x720, the moderator's laptop at 1366x768 and phone at 360x740. Needs the test extras
 (`pip install -e '.[test]'`) and Chromium (`apt-get install chromium`).
 """
 
@@ -42,6 +42,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 DUTCH = {"locale": "nl-NL"}
 PHONE = {**DUTCH, "viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
+REMOTE = {**PHONE, "viewport": {"width": 360, "height": 740}}  # the second moderator's phone
 LAPTOP = {**DUTCH, "viewport": {"width": 1366, "height": 768}}
 PROJECTOR = {**DUTCH, "viewport": {"width": 1920, "height": 1080}}
 PROJECTOR_720 = {**DUTCH, "viewport": {"width": 1280, "height": 720}}
@@ -209,11 +210,10 @@ async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, mo
     await console.locator("#voters").filter(has_text=str(first + 1)).wait_for()
     await shoot(console, out, "moderator")
 
-    remote_context = await browser.new_context(**PHONE)
+    remote_context = await browser.new_context(**REMOTE)
     remote = await remote_context.new_page()
     await remote.goto(event["urls"]["moderator"])
     await remote.locator("#voters").filter(has_text=str(first + 1)).wait_for()
-    await shoot(remote, out, "moderator-phone")
 
     # --- everyone has voted; results revealed ---------------------------------------------
     for client, (_, choice) in zip(phones[first:], HALL[first:]):
@@ -255,8 +255,11 @@ async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, mo
     await console.locator("#q-list > li").first.wait_for()
     await console.locator("#questions").scroll_into_view_if_needed()
     await shoot(console, out, "moderator-questions")
+    # the phone as a remote, working in the questions: the primary controls stay at the top
     await remote.locator("#q-list > li").first.wait_for()
     await remote.locator("#questions").scroll_into_view_if_needed()
+    await shoot(remote, out, "moderator-phone")
+    await remote.locator("#q-list > li").last.scroll_into_view_if_needed()
     await shoot(remote, out, "moderator-phone-questions")
 
     # --- afterwards: the printable report -------------------------------------------------

@@ -17,7 +17,7 @@ from .. import definition
 from ..definition import EventDefinition
 from ..errors import RuleError
 from ..keys import Keys
-from ..model import DEFAULT_MIN_GROUP, DebateState, Event
+from ..model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, DebateState, Event
 from .base import REDIS_ERRORS, RedisStore, lua, now_ms, redis_errors
 from .state import state_fields, state_from_fields
 
@@ -35,6 +35,7 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "accent": event.accent or "",
         "wifi_name": event.wifi_name or "",
         "wifi_password": event.wifi_password or "",
+        "time_zone": event.time_zone,
         "logo": "1" if event.has_logo else "",
         "ticketed": "1" if event.ticketed else "",
         "moderator_key": moderator_key,
@@ -66,6 +67,7 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
         series=raw.get("series") or None,
         date=raw.get("date") or "",
         created=int(raw.get("created") or 0),
+        time_zone=raw.get("time_zone") or DEFAULT_TIME_ZONE,
     )
 
 

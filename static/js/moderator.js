@@ -6,6 +6,7 @@
    in moderator-questions.js. User data only ever goes in textContent. */
 import { LiveConnection, LONG, REFUSED, config, dispatch, followPerspectives, format, numbers, sequence, setText, show } from './connection.js';
 import { keepAwake } from './wakelock.js';
+import { foldOnSmallScreens } from './fold.js';
 import { setupControls } from './moderator-controls.js';
 import { setupCount } from './moderator-count.js';
 import { setupHands } from './moderator-hands.js';
@@ -13,6 +14,7 @@ import { setupEdit } from './moderator-edit.js';
 import { setupQuestions } from './moderator-questions.js';
 
 const cfg = config();
+foldOnSmallScreens();
 const S = cfg.strings;
 const num = numbers(cfg.lang);
 const $ = (id) => document.getElementById(id);

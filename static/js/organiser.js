@@ -90,6 +90,7 @@ function setUpImport() {
     const field = (name) => form.elements.namedItem(name);
     field('title').value = definition.title;
     field('propositions').value = propositions;
+    if (field('time_zone') && typeof definition.time_zone === 'string') field('time_zone').value = definition.time_zone;
     if (field('perspectives')) field('perspectives').value = lines(definition.perspectives || []) || '';
     if (field('min_group') && Number.isInteger(definition.min_group)) field('min_group').value = String(definition.min_group);
     if (field('allow_neutral') && typeof definition.allow_neutral === 'boolean') {

@@ -11,6 +11,27 @@ XSS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '"><svg onlo
        "javascript:alert(1)", "{{7*7}}"]
 
 
+# Every word of the elements a selector matches whose range spans more than one line box:
+# a word broken inside (by overflow-wrap, word-break or hyphenation). Returns those words.
+WORDS_ON_ONE_LINE = """(selector) => {
+  // every word of every matching element whose range spans more than one line box: broken mid-word
+  const broken = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.textContent.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(match[0]);
+      }
+    }
+  }
+  return broken;
+}"""
+
+
 async def open_page(browser, url: str, viewport: tuple[int, int], mobile: bool = False):
     """`url` in a fresh context of this size (a touch phone if `mobile`); dialogs are recorded
     and dismissed. Returns (context, page, dialogs)."""

@@ -11,6 +11,7 @@ from playwright.async_api import expect
 
 from ..support.clients import PERSPECTIVES, Moderator, Phone, create_event
 from ..support.servers import ADMIN_PASSWORD
+from .pages import WORDS_ON_ONE_LINE
 
 pytestmark = pytest.mark.browser
 
@@ -122,8 +123,8 @@ async def test_report_shows_two_rounds_by_perspective_and_prints_a_page_per_prop
 
 
 async def test_report_without_questions_prints_exactly_one_page_per_proposition(server, browser):
-    """Three propositions, one with votes and none with questions: the PDF has exactly three A4 pages,
-    and a proposition nobody voted on shows zero voters."""
+    """Three propositions, one opened and none with questions: a page for the opened one and one page
+    listing the two that were never put to the vote (issue 11: never a page of empty figures)."""
     event = await create_event(server.url, propositions=("Eerste stelling", "Tweede stelling", "Derde stelling " * 30))
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
@@ -133,11 +134,14 @@ async def test_report_without_questions_prints_exactly_one_page_per_proposition(
     assert (await phone.vote("p1", "disagree"))["type"] == "ack"
 
     context, page, dialogs = await open_report(browser, event)
-    await expect(page.locator("section.report-page")).to_have_count(3)
+    await expect(page.locator("section.report-page")).to_have_count(2)
     await expect(page.locator("section[data-proposition=p1] tr[data-choice=disagree] [data-pct]")).to_have_text("100%")
-    await expect(page.locator("section[data-proposition=p2] [data-voters]")).to_have_text("0")
+    unopened = page.locator(".report-unopened-list li")
+    await expect(unopened).to_have_count(2)
+    await expect(unopened.first).to_contain_text("Stelling 2 van 3: Tweede stelling")
+    await expect(page.locator("section[data-proposition=p2]")).to_have_count(0)
     await expect(page.locator(".report-questions")).to_have_count(0)
-    assert pdf_pages(await page.pdf(format="A4")) == 3
+    assert pdf_pages(await page.pdf(format="A4")) == 2
     assert dialogs == []
 
     await phone.close()
@@ -169,4 +173,92 @@ async def test_organiser_signs_in_opens_a_report_and_deletes_after_confirming(se
     await expect(page.get_by_role("row").filter(has_text="Op te ruimen debat")).to_have_count(0)
     async with httpx.AsyncClient(base_url=server.url) as http:
         assert (await http.get(f"/api/events/{event['code']}/results")).status_code == 404
+    await context.close()
+
+
+
+async def test_the_printed_report_is_honest_and_readable(server, browser):
+    """The report as printed: a never-opened proposition has no page but is listed as not put to
+    the vote; the time is the event's (Europe/Amsterdam by default) and the zone is named; every
+    set of percentages adds up to 100; no table header breaks inside a word; every question is
+    at least as large as its metadata; hand counts are shown apart from the phones and together."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    names = ["Ervaringsdeskundigen", "Professional", "Gemeente"]
+    event = await create_event(server.url, propositions=("Eerste", "Nooit geopend", "Derde"), perspectives=names,
+                               min_group=1)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    phones = [p for name in names for p in await phones_with(server.ws_url, code, name, 2)]
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    await vote_all(phones, "p1", ["agree", "disagree", "neutral", "agree", "disagree", "neutral"])
+    await moderator.command("hand_count", proposition="p1", round=1, counts={"agree": 1}, perspective=None)
+    await moderator.command("close")
+    await moderator.command("open", round=2)
+    await vote_all(phones, "p1", ["agree", "agree", "disagree", "neutral", "neutral", "neutral"])
+    await moderator.command("close")
+    await moderator.command("goto", proposition="p3")
+    await moderator.command("open")
+    await vote_all(phones[:3], "p3", ["agree", "disagree", "neutral"])  # a third each: 34 + 33 + 33
+    await moderator.command("close")
+    for text in ("Wie betaalt de wijkverpleging als het budget op is?", "Hoe meten we of de koers klopt?"):
+        asked = await phones[0].ask(text, "Anna")
+        await moderator.command("question", question=asked["question"], action="approve")
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    before = datetime.now(amsterdam)
+    context, page, dialogs = await open_report(browser, event)
+    after = datetime.now(amsterdam)
+    await page.set_viewport_size({"width": 720, "height": 1000})  # about an A4 page's width
+    await page.emulate_media(media="print")
+
+    # never opened: no page of empty figures, but listed as not put to the vote
+    await expect(page.locator("section[data-proposition=p2]")).to_have_count(0)
+    await expect(page.locator(".report-unopened-list li[data-proposition=p2]")).to_contain_text(
+        "Stelling 2 van 3: Nooit geopend")
+    await expect(page.locator("section[data-proposition=p3] h2")).to_have_text("Stelling 3 van 3")
+
+    # the time in the event's zone, and the zone named
+    head = await page.locator(".report-head").inner_text()
+    assert any(moment.strftime("%H:%M") in head for moment in (before, after)), head
+    await expect(page.locator("[data-time-zone]")).to_have_attribute("data-time-zone", "Europe/Amsterdam")
+    await expect(page.locator("[data-time-zone]")).to_contain_text("(Europe/Amsterdam)")
+
+    # percentages add up to 100: per round of the result, and per perspective in the split
+    for proposition, rounds in (("p1", ("1", "2")), ("p3", ("1",))):
+        section = page.locator(f"section[data-proposition={proposition}]")
+        for key in rounds:
+            cells = await section.locator(f"[data-round='{key}'][data-pct]").all_inner_texts()
+            assert sum(int(cell.rstrip("%")) for cell in cells) == 100, (proposition, key, cells)
+        for row in await section.locator(".report-split tbody tr").all():
+            shares = [int(t.rstrip("%")) for t in await row.locator("td").all_inner_texts() if t.endswith("%")]
+            for start in range(0, len(shares), 3):
+                assert sum(shares[start:start + 3]) in (100, 0), shares
+    assert await page.locator("section[data-proposition=p3] [data-round='1'][data-pct]").all_inner_texts() == [
+        "34%", "33%", "33%"]
+    await expect(page.locator("section[data-proposition=p1] .report-equal").first).to_contain_text("%")
+
+    # hand counts apart and together
+    await expect(page.locator("section[data-proposition=p1] [data-apart]")).to_have_text(
+        "Telefoons: 6 · handopsteken: 1 · samen: 7")
+
+    # no table header breaks inside a word, and none may (computed style)
+    assert await page.evaluate(WORDS_ON_ONE_LINE, ".report-table th") == []
+    styles = await page.eval_on_selector_all(".report-table th", "(cells) => cells.map((c) => [getComputedStyle(c)"
+                                             ".wordBreak, getComputedStyle(c).overflowWrap])")
+    assert styles and all(word == "normal" and wrap in ("normal", "break-word") for word, wrap in styles), styles
+
+    # questions at least as large as their metadata
+    sizes = await page.eval_on_selector_all(".report-questions-list li", """(items) => items.map((li) => [
+        parseFloat(getComputedStyle(li.querySelector('.report-question-text')).fontSize),
+        parseFloat(getComputedStyle(li.querySelector('.report-question-meta')).fontSize)])""")
+    assert len(sizes) == 2 and all(text >= meta for text, meta in sizes), sizes
+
+    # and on paper: a page per opened proposition, one for the never-opened list, one for the questions
+    assert pdf_pages(await page.pdf(format="A4")) == 4
+    assert dialogs == []
+    for client in (moderator, *phones):
+        await client.close()
     await context.close()

@@ -27,10 +27,17 @@ async def test_definition_exports_and_imports_round_trip(server):
         definition = (await http.get(f"/api/events/{created['code']}/definition", headers=key)).json()
         assert definition == {"title": "Thuis voorbereid", "propositions": ["Een", "Twee"],
                               "perspectives": ["Burger", "Gemeente"], "min_group": 3, "allow_neutral": False,
-                              "language": "en", "premoderation": False}
+                              "language": "en", "premoderation": False, "time_zone": "Europe/Amsterdam"}
         imported = (await http.post("/api/events", headers=ADMIN, json=definition)).json()
         again = (await http.get(f"/api/events/{imported['code']}/definition", headers=ADMIN)).json()
+        # another time zone travels with the file; one that zoneinfo does not know is refused
+        london = (await http.post("/api/events", headers=ADMIN, json={**definition, "time_zone": "Europe/London"})).json()
+        exported = (await http.get(f"/api/events/{london['code']}/definition", headers=ADMIN)).json()
+        for wrong in ("Europe/Atlantis", "../etc/passwd", "", "x" * 100):
+            refused = await http.post("/api/events", headers=ADMIN, json={**definition, "time_zone": wrong})
+            assert refused.status_code == 400 and refused.json()["error"] == "time_zone_unknown_time_zone", wrong
     assert imported["code"] != created["code"] and again == definition
+    assert exported["time_zone"] == "Europe/London"
 
 
 async def _admin_client(server) -> httpx.AsyncClient:
@@ -135,3 +142,21 @@ async def test_accent_colour_and_logo(server):
         plain = (await http.post("/api/events", headers=ADMIN, json={"title": "x", "propositions": ["y"]})).json()
         assert (await http.get(f"/theme/{plain['code']}.css")).text == ""
         assert (await http.get(f"/logo/{plain['code']}")).status_code == 404
+
+
+async def test_the_new_event_form_takes_a_time_zone(server):
+    """/new: the time zone field (Europe/Amsterdam unless changed) reaches the event; an unknown
+    zone is refused next to the field, in Dutch, and nothing is created."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.get("/new")
+        assert 'name="time_zone"' in page.text and 'value="Europe/Amsterdam"' in page.text
+        csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+        form = {"csrf": csrf, "admin_password": ADMIN_PASSWORD, "title": "Zonedebat", "propositions": "Een",
+                "language": "nl", "min_group": "5"}
+        wrong = await http.post("/new", data={**form, "time_zone": "Europe/Atlantis"})
+        assert wrong.status_code == 400 and "Kies een tijdzone zoals Europe/Amsterdam." in wrong.text
+        created = await http.post("/new", data={**form, "time_zone": "Europe/Brussels"})
+        assert created.status_code == 200
+        code = created.text.split("/projector/")[1][:6]
+        definition = (await http.get(f"/api/events/{code}/definition", headers=ADMIN)).json()
+    assert definition["time_zone"] == "Europe/Brussels"

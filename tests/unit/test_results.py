@@ -236,3 +236,33 @@ def test_without_flagged_takes_their_part_out_in_total_and_per_perspective():
     assert figures["counts"] == {"agree": 4, "disagree": 1, "neutral": 4} and figures["voters"] == 9
     odd = Tally.of("p1", 1, phones={"agree": 1}, flagged={"agree": 3})
     assert results.without_flagged(odd).phones["agree"] == 0
+
+
+def test_equal_weight_as_whole_percentages_adds_up_to_100():
+    """Three groups, each split a third each way: the one-decimal equal weight (33.3 each)
+    becomes whole percentages that add up to 100, as the report prints them."""
+    r = figures({"agree:1": 1, "disagree:1": 1, "neutral:1": 1, "agree:2": 1, "disagree:2": 1, "neutral:2": 1,
+                 "agree": 2, "disagree": 2, "neutral": 2}, k=1)
+    assert r["equal_weight"] == {"agree": 33.3, "disagree": 33.3, "neutral": 33.3}
+    assert sum(r["equal_weight_shares"].values()) == 100 and r["equal_weight_shares"]["agree"] == 34
+
+
+def test_phones_and_hands_apart_and_together():
+    """The phones apart, the hands apart with what they were for, and together in counts."""
+    r = figures({"agree": 3, "disagree": 1, "m:agree:2": 4}, k=1)
+    assert r["phones"] == {"agree": 3, "disagree": 1, "neutral": 0} and r["phone_voters"] == 4
+    assert r["manual"] == {"agree": 4, "disagree": 0, "neutral": 0} and r["manual_mode"] == "perspectives"
+    assert r["voters"] == 8
+    assert figures({"agree": 1, "m:disagree": 2})["manual_mode"] == "hall"
+    assert figures({"agree": 1})["manual_mode"] is None
+
+
+def test_csv_rows_carry_phones_hands_and_the_earlier_text():
+    """The CSV's total row: together, hands, phones apart, what the hands were for, earlier text."""
+    r = figures({"agree": 3, "m:agree": 2})
+    report = {"propositions": [{"id": "p1", "text": "Nieuw", "earlier": ["Oud", "Ouder"], "shift": None,
+                                "rounds": {"1": r}}]}
+    header, total = results.csv_rows(report)[:2]
+    row = dict(zip(header, total))
+    assert (row["agree"], row["voters"], row["manual_agree"], row["phone_agree"], row["phone_voters"]) == (5, 5, 2, 3, 3)
+    assert row["manual_for"] == "hall" and row["earlier_text"] == "Oud | Ouder"
