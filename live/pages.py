@@ -178,7 +178,7 @@ async def results_report(request: Request) -> Response:
         return RedirectResponse(f"/moderate/{event.code}", status_code=303)
     language = use_language(request, event)
     return _no_store(render(request, "results.html", {
-        "event": event, "results": await request.state.report.results(event, sealed=False),
+        "event": event, "results": await request.state.report.results(event, sealed=False, flagged=True),
         "csv_url": f"/api/events/{event.code}/results.csv",
         "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",

@@ -16,14 +16,17 @@ class Report:
     def __init__(self, stores: Stores):
         self.stores = stores
 
-    async def results(self, event: Event, raw: bool = False, sealed: bool = True) -> dict:
+    async def results(self, event: Event, raw: bool = False, sealed: bool = True, flagged: bool = False) -> dict:
         """Every figure of the event (see docs/protocol.md, Results).
 
         Public (raw=False): small groups withheld, listed questions only. The organiser's
         raw export (raw=True): small groups included and marked, every question. `sealed`
         (for everyone but moderators and organisers): a proposition whose results are not
-        revealed shows only its phase and voter counts.
+        revealed shows only its phase and voter counts. `flagged` (moderators and organisers;
+        always in the raw export): each round also carries `flagged` (the part of its counts
+        from flagged identities) and `unflagged` (its counts and voters without them).
         """
+        flagged = flagged or raw
         state = await self.stores.state.load_state(event.code)
         votes = self.stores.votes
         propositions = []
@@ -33,13 +36,16 @@ class Report:
                 tally = await votes.read_tally(event.code, proposition.id, round_)
                 rounds[str(round_)] = results.round_figures(tally, event.perspectives, event.min_group,
                                                             withhold=not raw)
-                if raw:  # the part of the counts that comes from flagged identities (docs/security.md)
-                    rounds[str(round_)]["flagged"] = dict(tally.flagged)
+                if flagged:  # the part of the counts that comes from flagged identities (docs/security.md)
+                    without = results.round_figures(results.without_flagged(tally), event.perspectives,
+                                                    event.min_group, withhold=not raw)
+                    rounds[str(round_)].update(flagged=dict(tally.flagged), unflagged={
+                        "counts": without["counts"], "voters": without["voters"]})
             status = state.status(proposition.id)
             entry = {"id": proposition.id, "text": proposition.text, "phase": status.phase.value,
                      "revealed": status.revealed, "counts": rounds["1"]["counts"],
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
-            if raw:
+            if flagged:
                 entry["flagged"] = rounds["1"]["flagged"]
             if proposition.earlier:  # edited after votes came in: the texts it had before
                 entry["earlier"] = list(proposition.earlier)
@@ -60,8 +66,9 @@ class Report:
             propositions.append(entry)
         every = await self.stores.questions.every_question(event.code)
         shown = every if raw else [q for q in every if q.status in questions.LISTED]
+        extra = {"exclude_flagged": state.exclude_flagged} if flagged else {}
         return {"code": event.code, "title": event.title, "perspectives": list(event.perspectives),
-                "min_group": event.min_group, "propositions": propositions,
+                "min_group": event.min_group, "propositions": propositions, **extra,
                 "questions": [questions.item(q, moderator=raw) for q in questions.by_votes(shown)]}
 
     async def definition(self, event: Event) -> dict:

@@ -216,7 +216,8 @@ def sealed(proposition: Mapping) -> dict:
 
 
 CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
-              "manual_disagree", "manual_neutral", "marker", "shift_pp", "note"]
+              "manual_disagree", "manual_neutral", "marker", "shift_pp", "note",
+              "flagged_agree", "flagged_disagree", "flagged_neutral", "voters_without_flagged"]
 
 
 def csv_rows(report: Mapping) -> list[list]:
@@ -232,9 +233,11 @@ def csv_rows(report: Mapping) -> list[list]:
                 continue
             later = shift is not None and round_ == "2"
             manual = figures["manual"] or {}
+            flagged = figures.get("flagged")  # moderators and organisers only (Report.results)
             rows.append([*start, round_, "total", *figures["counts"].values(), figures["voters"],
                          *(manual.get(choice, "") for choice in CHOICES), figures["marker"] or "",
-                         shift["total"] if later else "", ""])
+                         shift["total"] if later else "", "",
+                         *([flagged[c] for c in CHOICES] + [figures["unflagged"]["voters"]] if flagged else [])])
             if figures["equal_weight"]:
                 rows.append([*start, round_, "equal_weight", *figures["equal_weight"].values(),
                              "", "", "", "", "", "", "percent"])
@@ -246,4 +249,4 @@ def csv_rows(report: Mapping) -> list[list]:
                 else:
                     rows.append([*start, round_, name, *group["counts"].values(), group["voters"],
                                  "", "", "", "", group_shift, ""])
-    return rows
+    return [row + [""] * (len(CSV_HEADER) - len(row)) for row in rows]

@@ -87,9 +87,11 @@ def workbook(report: Mapping, language: str) -> bytes:
                 continue
             manual = r["manual"] or {}
             weight = r["equal_weight"] or {}
+            flagged = r.get("flagged")  # moderators and organisers only (Report.results)
             results.append([*start, int(key), voters, *_counts_cells(r["counts"], voters),
                             *(manual.get(c) for c in CHOICES),
-                            _(MARKERS[r["marker"]]) if r["marker"] else None, None])
+                            _(MARKERS[r["marker"]]) if r["marker"] else None, None,
+                            *([flagged[c] for c in CHOICES] + [r["unflagged"]["voters"]] if flagged else [])])
             for name, group in r["by_perspective"].items():
                 if group is None:
                     split.append([*start, int(key), name, None, *([None] * 6), _("too few votes")])
@@ -107,7 +109,8 @@ def workbook(report: Mapping, language: str) -> bytes:
                       for a in CHOICES for b in CHOICES]
     head = [N_("Proposition"), N_("Text"), N_("Round")]
     s.sheet(N_("Results"), head + [N_("Voters"), *choices, *pct, *(_("Show of hands") + ": " + c for c in choices),
-                                   N_("Marker"), N_("Note")], results, {i: PERCENT for i in range(7, 10)})
+                                   N_("Marker"), N_("Note"), *(_("Flagged") + ": " + c for c in choices),
+                                   N_("Voters without flagged")], results, {i: PERCENT for i in range(7, 10)})
     s.sheet(N_("By perspective"), head + [N_("Perspective"), N_("Voters"), *choices, *pct, N_("Note")], split,
             {i: PERCENT for i in range(8, 11)})
     s.sheet(N_("Shift"), head[:2] + [N_("Group"), N_("Shift in agree (percentage points)")], shifts, {3: POINTS})
