@@ -77,3 +77,32 @@ async def test_a_card_qr_code_fills_in_the_ticket(server, browser):
     for each in (context, other_context):
         await each.close()
     await moderator.close()
+
+
+async def test_ticket_views_have_no_serious_accessibility_violations(server, browser):
+    """The phone's ticket field (with an error shown) and the organiser's cards page pass axe-core with no serious
+    or critical violations, in Dutch and English."""
+    from .test_accessibility import violations
+
+    event, made, moderator = await ticketed(server, count=3)
+    code = event["code"]
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    found = {}
+    for language in ("nl", "en"):
+        await page.goto(f"{server.url}/e/{code}?lang={language}")
+        await page.locator("#ticket-code").fill("AAAA-BBBB-CCCC")
+        await page.locator("#ticket-send").click()
+        await page.wait_for_function("document.getElementById('ticket-error').textContent.length > 0")
+        found[f"phone-ticket-{language}"] = await violations(page)
+    await page.goto(f"{server.url}/events")
+    await page.locator("#password").fill(ADMIN_PASSWORD)
+    await page.locator("#password").press("Enter")
+    await page.wait_for_url(f"{server.url}/events")
+    for language in ("nl", "en"):
+        await page.goto(f"{server.url}/tickets/{code}?lang={language}")
+        await page.locator(".ticket-card").first.wait_for()
+        found[f"cards-{language}"] = await violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+    await context.close()
+    await moderator.close()
