@@ -112,6 +112,9 @@ class Debate:
         if action == "pin_next":
             await self.pin_next_question(event)
             return await self.stores.state.load_state(event.code)
+        if action in ("exclude_flagged", "include_flagged"):  # recorded, like the console's button
+            return await self.command(event, "exclude_flagged", action == "exclude_flagged", by="control desk") \
+                or await self.stores.state.load_state(event.code)
         return await self._transition(event, change) or await self.stores.state.load_state(event.code)
 
     async def pin_next_question(self, event: Event) -> None:

@@ -148,3 +148,25 @@ async def test_report_and_exports_carry_figures_with_and_without_flagged(server)
         assert values[-4:] == [3, 0, 0, 5]
     for client in (member, moderator):
         await client.close()
+
+
+async def test_the_control_desk_excludes_and_includes_flagged_identities(server):
+    """`POST /api/events/{code}/control` with `exclude_flagged` / `include_flagged` does what the console's button
+    does, answers the new state and is recorded as by the control desk (E27)."""
+    event, moderator, member = await flagged_hall(server)
+    code = event["code"]
+    await moderator.command("reveal")
+    key = {"Authorization": f"Bearer {event['moderator_key']}"}
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        state = (await http.post(f"/api/events/{code}/control", headers=key, json={"action": "exclude_flagged"})).json()
+        assert state["exclude_flagged"] is True
+        await member.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 4)
+        again = await http.post(f"/api/events/{code}/control", headers=key, json={"action": "exclude_flagged"})
+        assert again.status_code == 200 and again.json()["seq"] == state["seq"]  # nothing changed
+        state = (await http.post(f"/api/events/{code}/control", headers=key, json={"action": "include_flagged"})).json()
+        assert state["exclude_flagged"] is False
+    await member.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 7)
+    assert [(e["on"], e["by"]) for e in await audit_log(server, code)] == [(True, "control desk"),
+                                                                          (False, "control desk")]
+    for client in (member, moderator):
+        await client.close()
