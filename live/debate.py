@@ -233,7 +233,8 @@ class Debate:
         if state.position is not None:
             tally = await self.stores.votes.read_tally(event.code, *state.position)
             figures = results.round_figures(tally, event.perspectives, event.min_group)
-            unflagged = results.round_figures(results.without_flagged(tally), event.perspectives, event.min_group)
+            unflagged = results.round_figures(results.without_flagged(tally), event.perspectives,
+                                              event.min_group) if results.flagged_any(tally) else figures
             if participant is not None:
                 my_vote = await self.stores.votes.read_vote(event.code, *state.position, participant)
         if participant is not None:

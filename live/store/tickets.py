@@ -22,8 +22,9 @@ class TicketStore(RedisStore):
             return False
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, "ticketed", "1")
+            for ticket in tickets:  # HSETNX: a new ticket never resets one already given out
+                pipe.hsetnx(self.keys.tickets(code), ticket, "")
             if tickets:
-                pipe.hset(self.keys.tickets(code), mapping=dict.fromkeys(tickets, ""))
                 pipe.pexpireat(self.keys.tickets(code), expires_at)
             await pipe.execute()
         return True
