@@ -244,7 +244,7 @@ class Debate:
         if room is not None and tally is not None:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
-        my_ticket = await self.tickets.holds(event, participant) if participant and event.ticketed else None
+        my_ticket = await self.tickets.status(event, participant) if participant else None
         return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged)
 
     # --- questions --------------------------------------------------------------------

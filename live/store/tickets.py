@@ -36,17 +36,14 @@ class TicketStore(RedisStore):
         return await self._redeem_script(keys=keys, args=[ticket, participant, expires_at])
 
     @redis_errors
-    async def admitted(self, code: str, participant: str) -> bool:
-        """Whether this identity may vote, ask and declare: the event is not ticketed, or it holds one."""
+    async def status(self, code: str, participant: str) -> bool | None:
+        """None when the event is not ticketed, else whether this identity holds a ticket (one
+        round trip, read fresh: an event can turn ticketed while phones are connected)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(self.keys.event(code), "ticketed")
             pipe.hexists(self.keys.holders(code), participant)
             ticketed, holds = await pipe.execute()
-        return ticketed != "1" or bool(holds)
-
-    @redis_errors
-    async def holds(self, code: str, participant: str) -> bool:
-        return bool(await self.redis.hexists(self.keys.holders(code), participant))
+        return bool(holds) if ticketed == "1" else None
 
     @redis_errors
     async def listing(self, code: str) -> list[tuple[str, bool]]:

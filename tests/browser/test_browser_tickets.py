@@ -106,3 +106,30 @@ async def test_ticket_views_have_no_serious_accessibility_violations(server, bro
     assert {name: v for name, v in found.items() if v} == {}
     await context.close()
     await moderator.close()
+
+
+async def test_a_phone_already_open_when_the_event_turns_ticketed_gets_the_field(server, browser):
+    """A phone that loaded the page before the organiser made tickets: its next vote is refused and the page
+    comes back with the ticket field, and a ticket lets it vote."""
+    event = await create_event(server.url)
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    context, phone, _ = await open_page(browser, f"{server.url}/e/{code}", PHONE, mobile=True)
+    await phone.get_by_text("Stelling een").wait_for()
+    assert not await phone.locator("#ticket-form").count()
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        made = (await http.post(f"/api/events/{code}/tickets", json={"count": 1},
+                                headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"})).json()
+    await phone.get_by_role("button", name="Eens", exact=True).tap()
+    field = phone.get_by_label("Kaartcode")
+    await field.wait_for()
+    await field.fill(made["tickets"][0])
+    await phone.get_by_role("button", name="Deze kaart gebruiken").tap()
+    await phone.get_by_text("Toegangskaart geaccepteerd").wait_for()
+    await phone.get_by_role("button", name="Eens", exact=True).tap()
+    await phone.get_by_text("Uw stem is ontvangen").wait_for()
+    await moderator.wait_latest("tally", lambda m: m["counts"]["agree"] == 1)
+    await context.close()
+    await moderator.close()
