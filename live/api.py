@@ -64,7 +64,8 @@ async def create_event(request: Request) -> Response:
 
 async def _results(request: Request, event) -> dict:
     """The public figures; unrevealed counts only for the event's moderators and organisers."""
-    return await request.state.report.results(event, sealed=not await may_see_results(request, event))
+    insider = await may_see_results(request, event)  # and so the figures with and without flagged identities
+    return await request.state.report.results(event, sealed=not insider, flagged=insider)
 
 
 async def event_results(request: Request) -> Response:

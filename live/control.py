@@ -3,7 +3,7 @@
 
     POST /api/events/{code}/control   Authorization: Bearer <moderator key>
     {"action": "next" | "previous" | "open" | "close" | "reveal" | "hide" | "wall"
-               | "proposition" | "pin_next"}
+               | "proposition" | "pin_next" | "exclude_flagged" | "include_flagged"}
 
 Answers the new state as JSON (the `state` message of docs/protocol.md). Transport
 only: the actions are the console's own use cases (debate.py). See docs/control.md.
@@ -26,7 +26,8 @@ from .web import address, api_error, event_or_404
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("next", "previous", "open", "close", "reveal", "hide", "wall", "proposition", "pin_next")
+ACTIONS = ("next", "previous", "open", "close", "reveal", "hide", "wall", "proposition", "pin_next",
+           "exclude_flagged", "include_flagged")
 MAX_BODY = 4096
 ACTIONS_PER_SECOND = 20  # like a console socket's token bucket: a stuck key cannot flood the hall
 

@@ -132,6 +132,9 @@ class Debate:
         if action == "pin_next":
             await self.pin_next_question(event)
             return await self.stores.state.load_state(event.code)
+        if action in ("exclude_flagged", "include_flagged"):  # recorded, like the console's button
+            return await self.command(event, "exclude_flagged", action == "exclude_flagged", by="control desk") \
+                or await self.stores.state.load_state(event.code)
         return await self._transition(event, change) or await self.stores.state.load_state(event.code)
 
     async def pin_next_question(self, event: Event) -> None:
@@ -262,7 +265,8 @@ class Debate:
         if state.position is not None:
             tally = await self.stores.votes.read_tally(event.code, *state.position)
             figures = results.round_figures(tally, event.perspectives, event.min_group)
-            unflagged = results.round_figures(results.without_flagged(tally), event.perspectives, event.min_group)
+            unflagged = results.round_figures(results.without_flagged(tally), event.perspectives,
+                                              event.min_group) if results.flagged_any(tally) else figures
             if state.position[1] == 2:
                 first = await self.stores.votes.read_tally(event.code, state.current, 1)
                 round1 = results.round_summary(results.round_figures(first, event.perspectives, event.min_group))
@@ -275,7 +279,7 @@ class Debate:
         if room is not None and tally is not None:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
-        my_ticket = await self.tickets.holds(event, participant) if participant and event.ticketed else None
+        my_ticket = await self.tickets.status(event, participant) if participant else None
         return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged, round1)
 
     # --- questions --------------------------------------------------------------------

@@ -28,17 +28,21 @@ class Report:
         event = await self.stores.events.load_event(code)
         return (event, False) if event is not None else None
 
-    async def results(self, event: Event, raw: bool = False, sealed: bool = True, trend: bool = True) -> dict:
+    async def results(self, event: Event, raw: bool = False, sealed: bool = True, trend: bool = True,
+                      flagged: bool = False) -> dict:
         """Every figure of the event (see docs/protocol.md, Results).
 
         Public (raw=False): small groups withheld, listed questions only. The organiser's
         raw export (raw=True): small groups included and marked, every question. `sealed`
         (for everyone but moderators and organisers): a proposition whose results are not
         revealed shows only its phase and voter counts. `trend`: each proposition with its
-        `history` (public figures of the earlier events; not in the raw export).
+        `history` (public figures of the earlier events; not in the raw export). `flagged`
+        (moderators and organisers; always in the raw export): each round also carries
+        `flagged` (the part of its counts from flagged identities) and `unflagged` (its
+        counts and voters without them).
         """
         kept = await self.stores.archives.load(event.code)
-        found = archive.report(kept, sealed) if kept is not None else await self._live(event, raw, sealed)
+        found = archive.report(kept, sealed) if kept is not None else await self._live(event, raw, sealed, flagged)
         if trend and not raw:
             cache: dict[str, dict] = {}
             for proposition, entry in zip(archive.to_event(kept).propositions if kept else event.propositions,
@@ -74,7 +78,8 @@ class Report:
             return kept
         return archive.document(event, await self._live(event, raw=False, sealed=False), now_ms())
 
-    async def _live(self, event: Event, raw: bool, sealed: bool) -> dict:
+    async def _live(self, event: Event, raw: bool, sealed: bool, flagged: bool = False) -> dict:
+        flagged = flagged or raw
         state = await self.stores.state.load_state(event.code)
         votes = self.stores.votes
         propositions = []
@@ -84,13 +89,16 @@ class Report:
                 tally = await votes.read_tally(event.code, proposition.id, round_)
                 rounds[str(round_)] = results.round_figures(tally, event.perspectives, event.min_group,
                                                             withhold=not raw)
-                if raw:  # the part of the counts that comes from flagged identities (docs/security.md)
-                    rounds[str(round_)]["flagged"] = dict(tally.flagged)
+                if flagged:  # the part of the counts that comes from flagged identities (docs/security.md)
+                    without = results.round_figures(results.without_flagged(tally), event.perspectives,
+                                                    event.min_group, withhold=not raw)
+                    rounds[str(round_)].update(flagged=dict(tally.flagged), unflagged={
+                        "counts": without["counts"], "voters": without["voters"]})
             status = state.status(proposition.id)
             entry = {"id": proposition.id, "text": proposition.text, "phase": status.phase.value,
                      "revealed": status.revealed, "counts": rounds["1"]["counts"],
                      "voters": rounds["1"]["voters"], "rounds": rounds, "shift": None, "transitions": None}
-            if raw:
+            if flagged:
                 entry["flagged"] = rounds["1"]["flagged"]
             if proposition.earlier:  # edited after votes came in: the texts it had before
                 entry["earlier"] = list(proposition.earlier)
@@ -111,8 +119,9 @@ class Report:
             propositions.append(entry)
         every = await self.stores.questions.every_question(event.code)
         shown = every if raw else [q for q in every if q.status in questions.LISTED]
+        extra = {"exclude_flagged": state.exclude_flagged} if flagged else {}
         return {"code": event.code, "title": event.title, "perspectives": list(event.perspectives),
-                "min_group": event.min_group, "propositions": propositions,
+                "min_group": event.min_group, "propositions": propositions, **extra,
                 "questions": [questions.item(q, moderator=raw) for q in questions.by_votes(shown)]}
 
     async def definition(self, event: Event) -> dict:

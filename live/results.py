@@ -230,7 +230,8 @@ def sealed(proposition: Mapping) -> dict:
 
 CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
               "manual_disagree", "manual_neutral", "marker", "shift_pp", "note", "phone_agree", "phone_disagree",
-              "phone_neutral", "phone_voters", "manual_for", "earlier_text"]
+              "phone_neutral", "phone_voters", "manual_for", "earlier_text",
+              "flagged_agree", "flagged_disagree", "flagged_neutral", "voters_without_flagged"]
 
 
 def csv_rows(report: Mapping) -> list[list]:
@@ -255,6 +256,9 @@ def csv_rows(report: Mapping) -> list[list]:
                          *(manual.get(choice, "") for choice in CHOICES), figures["marker"] or "",
                          shift["total"] if later else "", "", *(phones.get(choice, 0) for choice in CHOICES),
                          figures.get("phone_voters", ""), figures.get("manual_mode") or "", earlier])
+            flagged = figures.get("flagged")  # moderators and organisers only (Report.results)
+            if flagged:
+                rows[-1] += [*(flagged[c] for c in CHOICES), figures["unflagged"]["voters"]]
             if figures["equal_weight"]:
                 rows.append([*start, round_, "equal_weight", *figures["equal_weight"].values(),
                              "", "", "", "", "", "", "percent", "", "", "", "", "", earlier])
@@ -267,4 +271,4 @@ def csv_rows(report: Mapping) -> list[list]:
                 else:
                     rows.append([*start, round_, name, *group["counts"].values(), group["voters"],
                                  "", "", "", "", group_shift, "", "", "", "", "", "", earlier])
-    return rows
+    return [row + [""] * (len(CSV_HEADER) - len(row)) for row in rows]

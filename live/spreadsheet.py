@@ -96,6 +96,9 @@ def workbook(report: Mapping, language: str) -> bytes:
                             _(MARKERS[r["marker"]]) if r["marker"] else None, None,
                             r.get("phone_voters"), *(phones.get(c, 0) for c in CHOICES),
                             _(HAND_MODES[r["manual_mode"]]) if r.get("manual_mode") else None, earlier])
+            flagged = r.get("flagged")  # moderators and organisers only (Report.results)
+            if flagged:
+                results[-1] += [*(flagged[c] for c in CHOICES), r["unflagged"]["voters"]]
             for name, group in r["by_perspective"].items():
                 if group is None:
                     split.append([*start, int(key), name, None, *([None] * 6), _("too few votes")])
@@ -115,7 +118,8 @@ def workbook(report: Mapping, language: str) -> bytes:
     s.sheet(N_("Results"), head + [N_("Voters"), *choices, *pct, *(_("Show of hands") + ": " + c for c in choices),
                                    N_("Marker"), N_("Note"), N_("Phone voters"),
                                    *(_("Phones") + ": " + c for c in choices), N_("Show of hands for"),
-                                   N_("Earlier text (edited)")], results, {i: PERCENT for i in range(7, 10)})
+                                   N_("Earlier text (edited)"), *(_("Flagged") + ": " + c for c in choices),
+                                   N_("Voters without flagged")], results, {i: PERCENT for i in range(7, 10)})
     s.sheet(N_("By perspective"), head + [N_("Perspective"), N_("Voters"), *choices, *pct, N_("Note")], split,
             {i: PERCENT for i in range(8, 11)})
     s.sheet(N_("Shift"), head[:2] + [N_("Group"), N_("Shift in agree (percentage points)")], shifts, {3: POINTS})

@@ -69,11 +69,12 @@ class Tickets:
 
     async def require(self, event: Event, participant: str) -> None:
         """Raise RuleError("ticket_required") when the event is ticketed and this identity holds none."""
-        if not await self.stores.tickets.admitted(event.code, participant):
+        if await self.stores.tickets.status(event.code, participant) is False:
             raise RuleError("ticket_required")
 
-    async def holds(self, event: Event, participant: str) -> bool:
-        return await self.stores.tickets.holds(event.code, participant)
+    async def status(self, event: Event, participant: str) -> bool | None:
+        """None when the event is not ticketed, else whether this identity holds a ticket."""
+        return await self.stores.tickets.status(event.code, participant)
 
     async def listing(self, event: Event) -> list[tuple[str, bool]]:
         """Every ticket (as printed) with whether it has been used."""

@@ -22,8 +22,9 @@ class TicketStore(RedisStore):
             return False
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, "ticketed", "1")
+            for ticket in tickets:  # HSETNX: a new ticket never resets one already given out
+                pipe.hsetnx(self.keys.tickets(code), ticket, "")
             if tickets:
-                pipe.hset(self.keys.tickets(code), mapping=dict.fromkeys(tickets, ""))
                 pipe.pexpireat(self.keys.tickets(code), expires_at)
             await pipe.execute()
         return True
@@ -35,17 +36,14 @@ class TicketStore(RedisStore):
         return await self._redeem_script(keys=keys, args=[ticket, participant, expires_at])
 
     @redis_errors
-    async def admitted(self, code: str, participant: str) -> bool:
-        """Whether this identity may vote, ask and declare: the event is not ticketed, or it holds one."""
+    async def status(self, code: str, participant: str) -> bool | None:
+        """None when the event is not ticketed, else whether this identity holds a ticket (one
+        round trip, read fresh: an event can turn ticketed while phones are connected)."""
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.hget(self.keys.event(code), "ticketed")
             pipe.hexists(self.keys.holders(code), participant)
             ticketed, holds = await pipe.execute()
-        return ticketed != "1" or bool(holds)
-
-    @redis_errors
-    async def holds(self, code: str, participant: str) -> bool:
-        return bool(await self.redis.hexists(self.keys.holders(code), participant))
+        return bool(holds) if ticketed == "1" else None
 
     @redis_errors
     async def listing(self, code: str) -> list[tuple[str, bool]]:

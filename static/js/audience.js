@@ -521,7 +521,11 @@ function setupTicket({ conn, failure, onAdmitted }) {
     needed: () => needed,
     // the server says whether this phone holds a ticket
     known(holds) {
-      if (!form) return;
+      // the event turned ticketed after this page was made: load it again, with the field
+      if (!form) {
+        if (!holds) location.reload();
+        return;
+      }
       needed = !holds;
       show(form, needed);
       if (needed && given) {

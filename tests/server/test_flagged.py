@@ -104,3 +104,69 @@ async def test_bad_exclusion_commands_are_refused_and_change_nothing(server):
     assert export["propositions"][0]["flagged"] == {"agree": 3, "disagree": 0, "neutral": 0}
     for client in (screen, member, moderator):
         await client.close()
+
+
+async def test_report_and_exports_carry_figures_with_and_without_flagged(server):
+    """The printable report shows, per proposition and round, the flagged part and the figures without it
+    (and says when the projector left them out); the results JSON, CSV and workbook carry the flagged counts
+    for moderators and organisers, never for the public (E29)."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    event, moderator, member = await flagged_hall(server)
+    code = event["code"]
+    await moderator.command("reveal")
+    await moderator.command("exclude_flagged", on=True)
+    key = {"Authorization": f"Bearer {event['moderator_key']}"}
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        report = await http.get(f"/results/{code}", headers=key)
+        assert report.status_code == 200
+        assert "Waarvan van deelnemers die gescript lijken: Eens 3" in report.text
+        assert "Zonder hen: Eens 4 · Oneens 1" in report.text and "5 stemmers zonder hen" in report.text
+        assert 'data-testid="excluded-note"' in report.text
+        inside = (await http.get(f"/api/events/{code}/results", headers=key)).json()
+        r1 = inside["propositions"][0]["rounds"]["1"]
+        assert r1["flagged"] == {"agree": 3, "disagree": 0, "neutral": 0}
+        assert r1["unflagged"] == {"counts": {"agree": 4, "disagree": 1, "neutral": 0}, "voters": 5}
+        assert inside["exclude_flagged"] is True
+        public = (await http.get(f"/api/events/{code}/results")).json()
+        assert "flagged" not in public["propositions"][0]["rounds"]["1"] and "exclude_flagged" not in public
+        rows = list(csv.reader(io.StringIO((await http.get(f"/api/events/{code}/results.csv", headers=key)).text)))
+        total = next(row for row in rows if row[3] == "total")
+        assert rows[0][-4:] == ["flagged_agree", "flagged_disagree", "flagged_neutral", "voters_without_flagged"]
+        assert total[-4:] == ["3", "0", "0", "5"] and {len(row) for row in rows} == {len(rows[0])}
+        plain = list(csv.reader(io.StringIO((await http.get(f"/api/events/{code}/results.csv")).text)))
+        assert next(row for row in plain if row[3] == "total")[-4:] == ["", "", "", ""]
+        book = load_workbook(io.BytesIO((await http.get(f"/api/events/{code}/results.xlsx", headers=key)).content))
+        sheet = book.worksheets[0]
+        header = [cell.value for cell in sheet[1]]
+        values = [cell.value for cell in sheet[2]]
+        assert header[-4:] == ["Gemarkeerd: Eens", "Gemarkeerd: Oneens", "Gemarkeerd: Neutraal",
+                               "Stemmers zonder gemarkeerden"]
+        assert values[-4:] == [3, 0, 0, 5]
+    for client in (member, moderator):
+        await client.close()
+
+
+async def test_the_control_desk_excludes_and_includes_flagged_identities(server):
+    """`POST /api/events/{code}/control` with `exclude_flagged` / `include_flagged` does what the console's button
+    does, answers the new state and is recorded as by the control desk (E27)."""
+    event, moderator, member = await flagged_hall(server)
+    code = event["code"]
+    await moderator.command("reveal")
+    key = {"Authorization": f"Bearer {event['moderator_key']}"}
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        state = (await http.post(f"/api/events/{code}/control", headers=key, json={"action": "exclude_flagged"})).json()
+        assert state["exclude_flagged"] is True
+        await member.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 4)
+        again = await http.post(f"/api/events/{code}/control", headers=key, json={"action": "exclude_flagged"})
+        assert again.status_code == 200 and again.json()["seq"] == state["seq"]  # nothing changed
+        state = (await http.post(f"/api/events/{code}/control", headers=key, json={"action": "include_flagged"})).json()
+        assert state["exclude_flagged"] is False
+    await member.wait_latest("tally", lambda m: m.get("counts", {}).get("agree") == 7)
+    assert [(e["on"], e["by"]) for e in await audit_log(server, code)] == [(True, "control desk"),
+                                                                          (False, "control desk")]
+    for client in (member, moderator):
+        await client.close()

@@ -187,5 +187,8 @@ async def test_cards_page_and_new_event_form(server):
         more = await http.post(f"/tickets/{code}", data={"csrf": csrf, "count": "6"}, follow_redirects=True)
         assert more.status_code == 200 and more.text.count('class="ticket-card') == 16  # followed the redirect
         assert (await http.post(f"/tickets/{code}", data={"csrf": "forged", "count": "6"})).status_code == 400
+        assert 'data-testid="not-ticketed"' not in cards.text
+        open_event = await create_event(server.url)  # not ticketed: the page says what making tickets does
+        assert 'data-testid="not-ticketed"' in (await http.get(f"/tickets/{open_event['code']}")).text
         definition = (await http.get(f"/api/events/{code}/definition", headers=ADMIN)).json()
         assert definition["ticketed"] is True
