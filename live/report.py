@@ -123,5 +123,5 @@ class Report:
             title=event.title, propositions=[p.text for p in event.propositions], allow_neutral=event.allow_neutral,
             language=event.language, premoderation=premoderation, perspectives=list(event.perspectives),
             min_group=event.min_group, accent=event.accent, wifi_name=event.wifi_name,
-            wifi_password=event.wifi_password, series=event.series, date=event.date or None,
+            wifi_password=event.wifi_password, series=event.series,
             logo=definition.logo_data_url(*logo) if logo else None))

@@ -5,6 +5,7 @@ import {
   LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, figures, format,
   growFromZero, markerOf, numbers, readBars, secondsLeft, sequence, setText, shares, show, stageElements, store,
 } from './connection.js';
+import { setupHistory } from './projector-history.js';
 import { keepAwake } from './wakelock.js';
 
 const cfg = config();
@@ -61,6 +62,7 @@ const el = {
   fullscreen: $('fullscreen-toggle'),
   bars: readBars(),
 };
+const renderHistory = setupHistory(el.root, cfg, S, num, () => fitStage());
 
 function render() {
   const prop = state ? state.proposition : null;
@@ -108,6 +110,7 @@ function render() {
   const appearing = !!counts && el.results.hidden;
   show(el.results, !!counts);
   if (!counts) {
+    renderHistory(null);
     fitStage();
     return;
   }
@@ -115,6 +118,7 @@ function render() {
   drawBars(el.bars, counts, voters, num);
   renderBeforeAfter();
   renderSplit();
+  renderHistory(state); // the trend takes the place of the bars and the split (projector.css)
   fitStage();
 }
 
