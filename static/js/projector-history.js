@@ -40,7 +40,7 @@ export function setupHistory(root, cfg, S, num, onDrawn) {
       if (!names.includes(name)) names.push(name);
     }
     const head = document.createElement('tr');
-    head.append(cell('th', S.agree_share), ...trail.map((p, i) => cell('th', label(p, i === trail.length - 1))),
+    head.append(cell('th', S.labels.agree + ' %'), ...trail.map((p, i) => cell('th', label(p, i === trail.length - 1))),
       cell('th', format(S.since, { year: label(first, false) })));
     const rows = [[S.everyone, (p) => p, (since) => since.total]].concat(names.map((name) => [
       name, (p) => (p.by_perspective || {})[name], (since) => (since.by_perspective || {})[name]]));
