@@ -57,7 +57,7 @@ class Stores:
         cluster, `sharded`: clients of single nodes made by `node_client`). `wait`:
         (replicas, ms) a vote waits for before it is acknowledged (WAIT)."""
         notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
-        return cls(events=EventStore(redis, keys, retention_days), state=StateStore(redis, keys, notices),
+        return cls(events=EventStore(redis, keys, retention_days, notices), state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
                    notices=notices, archives=ArchiveStore(redis, keys))

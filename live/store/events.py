@@ -68,9 +68,10 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
 
 
 class EventStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
+    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90, notices=None):
         super().__init__(redis, keys)
         self.retention_ms = retention_days * 86_400_000
+        self.notices = notices  # how a notice is published (PUBLISH, or SPUBLISH on a cluster)
 
     async def ping(self) -> bool:
         try:
@@ -220,7 +221,11 @@ class EventStore(RedisStore):
                     pipe.pexpireat(props_key, event.expires_at)
                     state = replace(state, seq=state.seq + 1)
                     pipe.hset(state_key, mapping=state_fields(state))
-                    pipe.publish(self.keys.channel(code), notice(state, definition.stored(propositions)))
+                    published = notice(state, definition.stored(propositions))
+                    if self.notices is not None:
+                        self.notices.publish_in(pipe, code, published)
+                    else:
+                        pipe.publish(self.keys.channel(code), published)
                     await pipe.execute()
                     return replace(event, propositions=propositions), state
                 except WatchError:
