@@ -10,6 +10,7 @@ from playwright.async_api import expect
 
 from ..server.test_history import ORGANISER, make_series
 from .pages import Console, open_page
+from .test_accessibility import violations
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
@@ -34,9 +35,10 @@ async def test_report_shows_the_trend(server, browser):
     await expect(rows).to_have_count(3)
     await expect(rows.nth(0)).to_contain_text("80%")
     await expect(rows.nth(0)).to_contain_text("te weinig stemmen")
-    await expect(rows.nth(1)).to_contain_text("−60 procentpunt (meer dan toeval)")
+    await expect(rows.nth(1)).to_contain_text("−60 %‑punt (meer dan toeval)")
     await expect(rows.nth(2)).to_contain_text("58%")
     assert all(url.startswith(server.url) for url in requests), requests  # no third-party request
+    assert await violations(page) == []
     await trend.scroll_into_view_if_needed()
     await trend.screenshot(path=str(SHOTS / "report-trend.png"))
     await context.close()
@@ -62,12 +64,14 @@ async def test_projector_shows_2018_to_now_when_the_moderator_asks(server, brows
     head = history.locator("thead th")
     await expect(head).to_have_text(["Eens %", "2018", "2022", "2026 (nu)", "sinds 2018"])
     rows = history.locator("tbody tr")
-    await expect(rows.nth(0)).to_have_text("Iedereen80%20%58%−21,7 procentpunt · te nipt om iets over te zeggen")
-    await expect(rows.nth(1)).to_have_text("Burger80%20%100%+20 procentpunt · te nipt om iets over te zeggen")
+    await expect(rows.nth(0)).to_have_text("Iedereen80%20%58%−21,7 %‑punt · te nipt om iets over te zeggen")
+    await expect(rows.nth(1)).to_have_text("Burger80%20%100%+20 %‑punt · te nipt om iets over te zeggen")
     await expect(rows.nth(2)).to_have_text("Professionalte weinig stemmen20%––")
     await expect(screen.locator(".bars-projector")).to_be_hidden()
     assert await screen.evaluate("document.documentElement.scrollHeight <= innerHeight")  # fits the screen
     await screen.screenshot(path=str(SHOTS / "projector-trend.png"))
+    assert await violations(screen) == []
+    assert await violations(console.page) == []
 
     await toggle.click()
     await expect(history).to_be_hidden()
