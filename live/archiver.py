@@ -13,6 +13,7 @@ import asyncio
 import logging
 from datetime import date, datetime, timezone
 
+from . import definition
 from .bus import Bus
 from .clock import now_ms
 from .model import Event
@@ -65,10 +66,13 @@ class Archiver:
     async def series_documents(self, name: str) -> list[dict]:
         """The archives of a series' events, oldest first (made now for events not archived yet)."""
         documents = []
+        name = (await self.stores.events.every_series()).get(definition.series_key(name), name)
         for code in await self.stores.events.series_codes(name):  # one by one: each in its own slot
             found = await self.report.find(code)
             if found is not None:
-                documents.append(await self.report.archive_document(found[0]))
+                document = await self.report.archive_document(found[0])
+                # an event archived before it joined the series (the first of a follow-up) names it in the file
+                documents.append({**document, "event": {**document["event"], "series": document["event"]["series"] or name}})
         return documents
 
     async def list_archives(self) -> list[dict]:
