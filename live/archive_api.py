@@ -17,7 +17,7 @@ from .errors import RuleError, ValidationError
 from .pages import events_page
 from .signin import csrf_valid, may_see_results, organiser_or_bearer, organiser_signed_in
 from .auth import ORGANISER_COOKIE
-from .web import FORM_LIMITS, api_error
+from .web import FORM_LIMITS, api_error, record_or_404
 
 ARCHIVE_ERRORS = {
     "not_json": "The file is not JSON.",
@@ -78,10 +78,7 @@ async def link(request: Request) -> Response:
 async def proposition_history(request: Request) -> Response:
     """One proposition's history (what the projector shows for "2018 → now"): sealed
     where not revealed, unless a moderator or organiser asks."""
-    found = await _found(request)
-    if found is None:
-        return api_error(404, "unknown_event", "There is no such event.")
-    event = found[0]
+    event = await record_or_404(request)  # an unknown code counts against the address, as everywhere
     proposition = event.proposition(request.path_params["proposition"])
     if proposition is None:
         return api_error(404, "unknown_proposition", "There is no such proposition.")

@@ -191,3 +191,14 @@ async def test_workbook_has_the_trend_sheet(server):
     assert hall[1][8:10] == [-60.0, "meer dan toeval"] and hall[0][8] is None
     professional_2018 = next(row for row in p1 if row[2] == a["code"] and row[5] == "Professional")
     assert professional_2018[6] is None and professional_2018[7] is None and professional_2018[-1] == "te weinig stemmen"
+
+
+async def test_history_of_unknown_codes_and_propositions(server):
+    """The history route answers 404 for an unknown event or proposition (an unknown code counted like every
+    lookup of one)."""
+    a = await post_event(server.url, {"title": "2018", "propositions": ["Koers?"]})
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get(f"/api/events/{a['code']}/history/p1")).json()["history"] == []
+        unknown = await http.get(f"/api/events/{a['code']}/history/p9")
+        assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_proposition"
+        assert (await http.get("/api/events/ZZZZZZ/history/p1")).status_code == 404
