@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timezone
 
 from . import definition
+from .archive import due_at
 from .bus import Bus
 from .clock import now_ms
 from .model import Event
@@ -22,15 +22,6 @@ from .settings import Settings
 from .store import Stores
 
 log = logging.getLogger(__name__)
-DAY_MS = 86_400_000
-
-
-def due_at(event: Event, after_days: int) -> int:
-    """When an event is reduced (epoch ms): `after_days` after the later of its date and its creation."""
-    day = 0
-    if event.date:
-        day = int(datetime.combine(date.fromisoformat(event.date), datetime.min.time(), timezone.utc).timestamp() * 1000)
-    return max(day, event.created) + after_days * DAY_MS
 
 
 class Archiver:

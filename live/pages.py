@@ -19,6 +19,7 @@ from . import definition, i18n
 from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
 from .definition import EventDefinition
 from .errors import ValidationError
+from .archive import due_at
 from .i18n import N_
 from .model import DEFAULT_MIN_GROUP
 from .signin import (
@@ -182,6 +183,8 @@ async def results_report(request: Request) -> Response:
     return _no_store(render(request, "results.html", {
         "event": event, "results": found,
         "archived_at": _local_time(found["archived"]["at"], language) if found.get("archived") else None,
+        "archive_due": None if found.get("archived") else _local_time(
+            due_at(event, request.state.settings.archive_after_days), language),
         "csv_url": f"/api/events/{event.code}/results.csv",
         "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",

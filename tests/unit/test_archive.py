@@ -7,7 +7,7 @@ import orjson
 import pytest
 
 from live import archive
-from live.archiver import DAY_MS, due_at
+from live.archive import DAY_MS, due_at
 from live.errors import ValidationError
 from live.model import Event, Proposition
 
