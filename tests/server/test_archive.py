@@ -70,6 +70,11 @@ async def test_reduction_after_the_retention_period(redis_url):
             assert await figures(evening.url, codes) == before
             async with httpx.AsyncClient(base_url=later.url) as http:
                 assert (await http.get(f"/e/{c['code']}")).status_code == 404
+                report = await http.get(f"/results/{c['code']}", headers=ORGANISER)
+                assert report.status_code == 200 and "teruggebracht tot zijn archief" in report.text
+                assert 'data-trend="p1"' in report.text and f'href="/moderate/{c["code"]}"' not in report.text
+                for name in ("results.csv", "results.xlsx", "questions.csv"):
+                    assert (await http.get(f"/api/events/{c['code']}/{name}")).status_code == 200
                 archived = (await http.get(f"/api/events/{c['code']}/results")).json()["archived"]
                 assert "votes" in archived["deleted"] and "figures" in archived["kept"]
         finally:
