@@ -93,7 +93,7 @@ async def results_xlsx(request: Request) -> Response:
 
 
 async def questions_csv(request: Request) -> Response:
-    event = await event_or_404(request)
+    event = await record_or_404(request)
     report = await request.state.report.results(event)
     rows = [["id", "text", "name", "votes", "status", "to"]]
     rows += [[q["id"], q["text"], q["name"] or "", q["votes"], q["status"], q["to"] or ""] for q in report["questions"]]

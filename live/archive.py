@@ -14,6 +14,7 @@ The file: `{"schema": "live-archive", "version": 1, "kind", "series", "archives"
 from __future__ import annotations
 
 import hashlib
+from datetime import date, datetime, timezone
 from collections.abc import Mapping
 
 import orjson
@@ -26,6 +27,15 @@ SCHEMA = "live-archive"
 VERSION = 1
 KEPT = ("figures", "hand_counts", "questions_shown", "links")
 DELETED = ("votes", "perspectives", "identities", "question_authors", "sessions")
+DAY_MS = 86_400_000
+
+
+def due_at(event: Event, after_days: int) -> int:
+    """When an event is reduced (epoch ms): `after_days` after the later of its date and its creation."""
+    day = 0
+    if event.date:
+        day = int(datetime.combine(date.fromisoformat(event.date), datetime.min.time(), timezone.utc).timestamp() * 1000)
+    return max(day, event.created) + after_days * DAY_MS
 
 
 def document(event: Event, report: Mapping, archived_at: int) -> dict:

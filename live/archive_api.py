@@ -17,7 +17,7 @@ from .errors import RuleError, ValidationError
 from .pages import events_page
 from .signin import csrf_valid, may_see_results, organiser_or_bearer, organiser_signed_in
 from .auth import ORGANISER_COOKIE
-from .web import FORM_LIMITS, api_error
+from .web import FORM_LIMITS, api_error, record_or_404
 
 ARCHIVE_ERRORS = {
     "not_json": "The file is not JSON.",
@@ -78,10 +78,7 @@ async def link(request: Request) -> Response:
 async def proposition_history(request: Request) -> Response:
     """One proposition's history (what the projector shows for "2018 → now"): sealed
     where not revealed, unless a moderator or organiser asks."""
-    found = await _found(request)
-    if found is None:
-        return api_error(404, "unknown_event", "There is no such event.")
-    event = found[0]
+    event = await record_or_404(request)  # an unknown code counts against the address, as everywhere
     proposition = event.proposition(request.path_params["proposition"])
     if proposition is None:
         return api_error(404, "unknown_proposition", "There is no such proposition.")
@@ -162,16 +159,10 @@ async def delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def _organiser_form(request: Request, limits: dict):
-    form = await request.form(**limits)
-    if not await csrf_valid(request, form, ORGANISER_COOKIE) or not await organiser_signed_in(request):
-        return None
-    return form
-
-
 async def archive_form(request: Request) -> Response:
     """/events: "Archive now" (after its confirmation)."""
-    if await _organiser_form(request, FORM_LIMITS) is None:
+    form = await request.form(**FORM_LIMITS)
+    if not await csrf_valid(request, form, ORGANISER_COOKIE) or not await organiser_signed_in(request):
         return PlainTextResponse("Forbidden", status_code=403)
     event = await request.state.debate.event(_code(request) or "")
     if event is not None:
@@ -181,11 +172,12 @@ async def archive_form(request: Request) -> Response:
 
 async def import_form(request: Request) -> Response:
     """/events: import an archive file; errors shown on the page, nothing stored."""
-    form = await _organiser_form(request, {**FORM_LIMITS, "max_files": 1, "max_part_size": MAX_BODY})
-    if form is None:
+    async with request.form(**{**FORM_LIMITS, "max_files": 1, "max_part_size": MAX_BODY}) as form:  # closes the file
+        allowed = await csrf_valid(request, form, ORGANISER_COOKIE) and await organiser_signed_in(request)
+        upload = form.get("file")
+        raw = await upload.read(MAX_BODY + 1) if allowed and hasattr(upload, "read") else b""
+    if not allowed:
         return PlainTextResponse("Forbidden", status_code=403)
-    upload = form.get("file")
-    raw = await upload.read(MAX_BODY + 1) if hasattr(upload, "read") else b""
     try:
         if len(raw) > MAX_BODY:
             raise ValidationError("bad_archive", "file")

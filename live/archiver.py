@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timezone
 
+from . import definition
+from .archive import due_at
 from .bus import Bus
 from .clock import now_ms
 from .model import Event
@@ -21,15 +22,6 @@ from .settings import Settings
 from .store import Stores
 
 log = logging.getLogger(__name__)
-DAY_MS = 86_400_000
-
-
-def due_at(event: Event, after_days: int) -> int:
-    """When an event is reduced (epoch ms): `after_days` after the later of its date and its creation."""
-    day = 0
-    if event.date:
-        day = int(datetime.combine(date.fromisoformat(event.date), datetime.min.time(), timezone.utc).timestamp() * 1000)
-    return max(day, event.created) + after_days * DAY_MS
 
 
 class Archiver:
@@ -65,10 +57,13 @@ class Archiver:
     async def series_documents(self, name: str) -> list[dict]:
         """The archives of a series' events, oldest first (made now for events not archived yet)."""
         documents = []
+        name = (await self.stores.events.every_series()).get(definition.series_key(name), name)
         for code in await self.stores.events.series_codes(name):  # one by one: each in its own slot
             found = await self.report.find(code)
             if found is not None:
-                documents.append(await self.report.archive_document(found[0]))
+                document = await self.report.archive_document(found[0])
+                # an event archived before it joined the series (the first of a follow-up) names it in the file
+                documents.append({**document, "event": {**document["event"], "series": document["event"]["series"] or name}})
         return documents
 
     async def list_archives(self) -> list[dict]:

@@ -64,13 +64,16 @@ def _changes(before: Mapping, after: Mapping) -> dict:
 
 def point(code: str, date: str, title: str, proposition: Mapping) -> dict:
     """One event's result of a proposition (an entry of the report: results or sealed):
-    the last round it held. Sealed (not revealed): no counts, no perspectives."""
+    the last round it held, with `agree` (whole percent, for the screens) for the hall
+    and each perspective shown. Sealed (not revealed): no counts, no perspectives."""
     rounds = proposition["rounds"]
     last = max(rounds, key=int)
     figures = rounds[last]
+    groups = {name: None if group is None else {**group, "agree": agree_share(group)}
+              for name, group in (figures.get("by_perspective") or {}).items()}
     return {"code": code, "date": date, "title": title, "proposition": proposition["id"],
             "text": proposition["text"], "round": int(last), "counts": figures.get("counts"),
-            "voters": figures["voters"], "by_perspective": figures.get("by_perspective") or {}}
+            "voters": figures["voters"], "agree": agree_share(figures), "by_perspective": groups}
 
 
 def trend(points: Sequence[Mapping]) -> list[dict]:

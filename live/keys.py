@@ -3,13 +3,15 @@
 All keys of one event share the hash tag `{CODE}`, so a Redis Cluster keeps an event on
 one shard and its Lua scripts stay single-slot. Every per-event key expires with the
 event: at the event's own `expires_at` (created + retention, default 90 days), which
-every script and transaction that writes a per-event key is given.
+every script and transaction that writes a per-event key is given. The one exception is
+an event's archive (P:{C}:archive), kept until the organiser deletes it (docs/privacy.md).
 
 | key                          | type | holds                                                      |
 |------------------------------|------|------------------------------------------------------------|
-| P:{C}:event                  | hash | title, language, allow_neutral, propositions (JSON),       |
-|                              |      | perspectives (JSON), time_zone (IANA name),                |
-|                              |      | moderator_key, session_version, created, expires_at (ms),   |
+| P:{C}:event                  | hash | title, language, allow_neutral, propositions (JSON: id, text,|
+|                              |      | earlier, previous {code, proposition}), perspectives (JSON),|
+|                              |      | time_zone (IANA name), moderator_key, session_version,      |
+|                              |      | created, expires_at (ms), series, date,                     |
 |                              |      | ticketed ("1": only ticket holders vote, ask, declare)      |
 | P:{C}:props                  | hash | proposition id -> text (lets the vote script check ids)    |
 | P:{C}:logo                   | string | "<content type>;<base64 image>" (optional)               |

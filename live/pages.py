@@ -21,6 +21,7 @@ from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
 from .clock import now_ms
 from .definition import EventDefinition
 from .errors import ValidationError
+from .archive import due_at
 from .i18n import N_
 from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE
 from .signin import (
@@ -191,6 +192,8 @@ async def results_report(request: Request) -> Response:
     return _no_store(render(request, "results.html", {
         "event": event, "results": found,
         "archived_at": _local_time(found["archived"]["at"], language) if found.get("archived") else None,
+        "archive_due": None if found.get("archived") else _local_time(
+            due_at(event, request.state.settings.archive_after_days), language),
         "csv_url": f"/api/events/{event.code}/results.csv",
         "xlsx_url": f"/api/events/{event.code}/results.xlsx",
         "questions_csv_url": f"/api/events/{event.code}/questions.csv",

@@ -84,8 +84,8 @@ def event_view(event: Event, role: str) -> dict:
 
 
 def proposition_list(event: Event) -> list[dict]:
-    return [{"id": p.id, "text": p.text, "index": p.index, **({"earlier": list(p.earlier)} if p.earlier else {})}
-            for p in event.propositions]
+    return [{"id": p.id, "text": p.text, "index": p.index, **({"earlier": list(p.earlier)} if p.earlier else {}),
+             **({"linked": True} if p.previous else {})} for p in event.propositions]
 
 
 def propositions(event: Event) -> str:
@@ -113,7 +113,8 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "type": "state",
         "seq": state.seq,
         "proposition": None if proposition is None else
-        {"id": proposition.id, "text": proposition.text, "index": proposition.index},
+        {"id": proposition.id, "text": proposition.text, "index": proposition.index,
+         **({"linked": True} if proposition.previous else {})},  # has a predecessor: "history" can be shown
         "phase": status.phase.value,
         "revealed": status.revealed,
         "round": status.round,

@@ -55,18 +55,17 @@ class Report:
         the changes (history.trend). Earlier events always as the public saw them: sealed
         where never revealed, small groups withheld."""
         points = [history.point(event.code, event.date, event.title, entry)]
-        seen, link = {event.code}, proposition.previous
+        seen, link, cache = {event.code}, proposition.previous, {} if cache is None else cache
         while link is not None and link[0] not in seen and len(points) < history.MAX_EVENTS:
             seen.add(link[0])
-            found = await self.find(link[0])
-            earlier = found[0].proposition(link[1]) if found else None
+            if link[0] not in cache:  # each earlier event read once per report
+                found = await self.find(link[0])
+                cache[link[0]] = (found[0], await self.results(found[0], sealed=True, trend=False)) if found else None
+            earlier_event, figures = cache[link[0]] or (None, None)
+            earlier = earlier_event.proposition(link[1]) if earlier_event else None
             if earlier is None:
                 break
-            cache = {} if cache is None else cache
-            if link[0] not in cache:
-                cache[link[0]] = await self.results(found[0], sealed=True, trend=False)
-            figures = cache[link[0]]
-            points.append(history.point(found[0].code, found[0].date, found[0].title,
+            points.append(history.point(earlier_event.code, earlier_event.date, earlier_event.title,
                                         figures["propositions"][earlier.index]))
             link = earlier.previous
         return history.trend(points[::-1]) if len(points) > 1 else []

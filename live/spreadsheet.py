@@ -72,6 +72,29 @@ def _counts_cells(counts: Mapping[str, int] | None, voters: int) -> list:
     return [counts[c] for c in CHOICES] + [_share(counts[c], voters) for c in CHOICES]
 
 
+VERDICTS = {"beyond_chance": N_("beyond chance"), "too_close_to_call": N_("too close to call")}
+
+
+def _trend_rows(p: Mapping, _) -> list[list]:
+    """The "Trend" sheet's rows of one proposition: per debate of its history the hall and
+    each perspective, agree as a share, and the changes since the previous and the first."""
+    rows = []
+    for point in p.get("history") or []:
+        groups = [(_("Whole hall"), point if point["counts"] else None, "total")]
+        groups += [(name, group if point["counts"] else None, name) for name, group in point["by_perspective"].items()]
+        for label, figures, key in groups:
+            changes = []
+            for since in (point["since_previous"], point["since_first"]):
+                change = (since or {}).get("total") if key == "total" else ((since or {}).get("by_perspective") or {}).get(key)
+                changes += [change["pp"], _(VERDICTS[change["verdict"]])] if change else [None, None]
+            shown = figures is not None and figures.get("counts") is not None
+            rows.append([p["id"], p["text"], point["code"], point["date"], point["title"], label,
+                         figures["voters"] if shown else None,
+                         _share(figures["counts"]["agree"], figures["voters"]) if shown else None, *changes,
+                         None if shown else (_("too few votes") if point["counts"] else _("Results not revealed"))])
+    return rows
+
+
 def workbook(report: Mapping, language: str) -> bytes:
     """The .xlsx of a report: results per round, split per perspective, shift, who moved, questions."""
     s = _Sheets(language)
@@ -124,6 +147,12 @@ def workbook(report: Mapping, language: str) -> bytes:
             {i: PERCENT for i in range(8, 11)})
     s.sheet(N_("Shift"), head[:2] + [N_("Group"), N_("Shift in agree (percentage points)")], shifts, {3: POINTS})
     s.sheet(N_("Who moved"), head[:2] + [N_("Round 1"), N_("Round 2"), N_("Participants")], moves, {})
+    trend = [row for p in report["propositions"] for row in _trend_rows(p, _)]
+    if trend:
+        s.sheet(N_("Trend"), head[:2] + [N_("Code"), N_("Date"), N_("Debate"), N_("Group"), N_("Voters"),
+                                        _(CHOICE_NAMES["agree"]) + " %", N_("Since the previous debate"),
+                                        N_("Verdict"), N_("Since the first"), N_("Verdict"), N_("Note")],
+                trend, {7: PERCENT, 8: POINTS, 10: POINTS})
     questions = [[q["text"], q["name"], q["votes"], _(STATUSES.get(q["status"], q["status"])), q["to"]]
                  for q in report["questions"]]
     s.sheet(N_("Questions"), [N_("Question"), N_("Name"), N_("Upvotes"), N_("Status"), N_("Addressed to")],

@@ -21,6 +21,8 @@ export function setupCount(ctx) {
     beforeAfter: $('before-after'),
     compareSwitch: $('compare-switch'),
     compares: Array.from(document.querySelectorAll('[data-compare]')),
+    historySwitch: $('history-switch'),
+    historyToggle: $('history-toggle'),
     splitBody: $('split-body'),
     bars: readBars(),
     countdown: $('countdown-form'),
@@ -52,8 +54,20 @@ export function setupCount(ctx) {
     });
   }
 
+  // A linked proposition: the projector shows its trend across the series (compare "history")
+  // instead of tonight's split, and back.
+  el.historyToggle.addEventListener('click', () => {
+    if (!ctx.state) return;
+    const show = ctx.state.compare === 'history' ? 'before_after' : 'history';
+    ctx.run('compare', { type: 'compare', show }, el.historyToggle);
+  });
+
   function render() {
     const { tally } = ctx;
+    const current = ctx.proposition();
+    const linked = !!(ctx.state && ((current && current.linked) || (ctx.state.proposition || {}).linked));
+    show(el.historySwitch, linked);
+    el.historyToggle.setAttribute('aria-pressed', String(linked && ctx.state.compare === 'history'));
     const counts = tally && tally.counts ? tally.counts : {};
     const voters = tally ? tally.voters || 0 : 0;
     drawBars(el.bars, counts, voters, num, { countFirst: true });

@@ -5,6 +5,7 @@ import {
   LiveConnection, LONG, clock, config, dispatch, drawBars, drawSplitList, equalWeightText, format,
   growFromZero, markerOf, numbers, readBars, secondsLeft, sequence, setText, show, stageElements, store,
 } from './connection.js';
+import { setupHistory } from './projector-history.js';
 import { keepAwake } from './wakelock.js';
 
 const cfg = config();
@@ -70,6 +71,7 @@ const el = {
   round1Col: $('round1-col'),
   round2Head: $('round2-head'),
 };
+const renderHistory = setupHistory(el.root, cfg, S, num, () => fitStage());
 
 function render() {
   const prop = state ? state.proposition : null;
@@ -118,6 +120,7 @@ function render() {
   const appearing = !!counts && el.results.hidden;
   show(el.results, !!counts);
   if (!counts) {
+    renderHistory(null);
     fitStage();
     return;
   }
@@ -125,6 +128,7 @@ function render() {
   drawBars(el.bars, counts, voters, num);
   renderBeforeAfter();
   renderSplit();
+  renderHistory(state); // the trend takes the place of the bars and the split (projector.css)
   fitStage();
 }
 

@@ -16,6 +16,7 @@ from live.store.connect import open_clients
 from ..faults.faults import until
 from ..support.clients import Phone
 from ..support.servers import Server, make_settings
+from ..support.servers import ADMIN_PASSWORD
 from .test_history import ORGANISER, make_series
 
 DAY_MS = 86_400_000
@@ -69,6 +70,11 @@ async def test_reduction_after_the_retention_period(redis_url):
             assert await figures(evening.url, codes) == before
             async with httpx.AsyncClient(base_url=later.url) as http:
                 assert (await http.get(f"/e/{c['code']}")).status_code == 404
+                report = await http.get(f"/results/{c['code']}", headers=ORGANISER)
+                assert report.status_code == 200 and "teruggebracht tot zijn archief" in report.text
+                assert 'data-trend="p1"' in report.text and f'href="/moderate/{c["code"]}"' not in report.text
+                for name in ("results.csv", "results.xlsx", "questions.csv"):
+                    assert (await http.get(f"/api/events/{c['code']}/{name}")).status_code == 200
                 archived = (await http.get(f"/api/events/{c['code']}/results")).json()["archived"]
                 assert "votes" in archived["deleted"] and "figures" in archived["kept"]
         finally:
@@ -122,3 +128,52 @@ async def test_export_import_on_a_fresh_redis_and_bad_files(redis_url, tmp_path)
             await fresh.stop()
         fresh_redis.stop()
         await evening.stop()
+
+
+def _csrf(page: httpx.Response) -> str:
+    return page.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+async def test_organiser_archives_exports_imports_and_deletes_at_events(server):
+    """At /events the organiser archives a debate at once (its keys but the archive gone, listed under
+    Archives), exports it, deletes it, imports the file again (a changed file: a clear error, nothing
+    stored), and deletes it for good; the DELETE route and archive now answer typed errors."""
+    a, b, c = await make_series(server)
+    prefix, code = server.settings.key_prefix, a["code"]
+    before = await figures(server.url, [code])
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        page = await http.get("/events")
+        assert (await http.post("/events", data={"password": ADMIN_PASSWORD, "csrf": _csrf(page)})).status_code == 303
+        page = await http.get("/events")
+        assert f'action="/events/{code}/archive"' in page.text
+        assert (await http.post(f"/events/{code}/archive", data={"csrf": "wrong"})).status_code == 403
+        assert (await http.post(f"/events/{code}/archive", data={"csrf": _csrf(page)})).status_code == 303
+        assert await event_keys(server.settings.redis_url, prefix, code) == [f"{prefix}:{{{code}}}:archive"]
+        page = await http.get("/events")
+        assert f'data-archive="{code}"' in page.text and f'action="/events/{code}/archive"' not in page.text
+        assert await figures(server.url, [code]) == before
+        exported = await http.get(f"/api/events/{code}/archive")  # the session is enough
+        assert exported.status_code == 200 and exported.json()["archives"][0]["event"]["code"] == code
+        assert (await http.post(f"/events/{code}/delete", data={"csrf": _csrf(page)})).status_code == 303
+        assert await event_keys(server.settings.redis_url, prefix, code) == []
+        assert (await http.get(f"/api/events/{code}/results")).status_code == 404
+
+        changed = exported.content.replace(b'"title": "Jubileum 2018"', b'"title": "Jubileum 2019"')
+        page = await http.get("/events")
+        refused = await http.post("/events/import", data={"csrf": _csrf(page)},
+                                  files={"file": ("archive.json", changed, "application/json")})
+        assert refused.status_code == 400 and "controlesom klopt niet" in refused.text
+        assert await event_keys(server.settings.redis_url, prefix, code) == []
+        imported = await http.post("/events/import", data={"csrf": _csrf(page)},
+                                   files={"file": ("archive.json", exported.content, "application/json")})
+        assert imported.status_code == 303
+        assert await figures(server.url, [code]) == before
+
+        assert (await http.post(f"/api/events/{code}/archive", headers=ORGANISER)).status_code == 404  # archived
+        archived = await http.post(f"/api/events/{b['code']}/archive", headers=ORGANISER)
+        assert archived.status_code == 200 and archived.json()["code"] == b["code"]
+        assert (await http.delete(f"/api/events/{code}")).status_code == 204  # the session again
+        assert (await http.delete(f"/api/events/{code}", headers=ORGANISER)).status_code == 404
+    async with httpx.AsyncClient(base_url=server.url) as anonymous:
+        assert (await anonymous.delete(f"/api/events/{b['code']}")).status_code == 401
+        assert (await anonymous.get(f"/api/events/{b['code']}/archive")).status_code == 401

@@ -93,13 +93,15 @@ async def test_trend_across_three_events_equals_the_hand_computed_figures(server
     assert [(t["code"], t["date"]) for t in trail] == [(a["code"], "2018-06-01"), (b["code"], "2022-06-01"),
                                                        (c["code"], trail[2]["date"])]
     assert [t["counts"]["agree"] for t in trail] == [8, 2, 7] and [t["voters"] for t in trail] == [10, 10, 12]
-    burger = {"counts": {"agree": 4, "disagree": 1, "neutral": 0}, "voters": 5}
+    assert [t["agree"] for t in trail] == [80, 20, 58]  # whole percent, half up (7/12 = 58.3)
+    burger = {"counts": {"agree": 4, "disagree": 1, "neutral": 0}, "voters": 5, "agree": 80}
     assert trail[0]["by_perspective"] == {"Burger": burger, "Professional": None, "Gemeente": None}
     assert trail[1]["by_perspective"]["Professional"] == {"counts": {"agree": 1, "disagree": 4, "neutral": 0},
-                                                          "voters": 5}
+                                                          "voters": 5, "agree": 20}
     assert trail[2]["by_perspective"] == {"Burger": {"counts": {"agree": 5, "disagree": 0, "neutral": 0},
-                                                     "voters": 5},
-                                          "Zorg": {"counts": {"agree": 0, "disagree": 5, "neutral": 0}, "voters": 5}}
+                                                     "voters": 5, "agree": 100},
+                                          "Zorg": {"counts": {"agree": 0, "disagree": 5, "neutral": 0}, "voters": 5,
+                                                   "agree": 0}}
     assert trail[1]["since_previous"]["total"] == {"pp": -60.0, "p_value": round(4252 / 184756, 4),
                                                    "verdict": "beyond_chance"}
     assert trail[1]["since_previous"]["by_perspective"] == {
@@ -169,3 +171,34 @@ async def test_report_shows_the_trend_chart_and_table(server):
     assert "80%" in rows[0] and "te weinig stemmen" in rows[0]  # Professional withheld in 2018
     assert "20%" in rows[1] and "meer dan toeval" in rows[1]
     assert "58%" in rows[2] and "Zitten we op koers?" in rows[0]  # the earlier wording is shown
+
+
+async def test_workbook_has_the_trend_sheet(server):
+    """results.xlsx has a sheet "Verloop" (the event is Dutch): per debate the hall and each perspective with
+    its share of agree and the changes, a withheld group without figures."""
+    import io
+
+    from openpyxl import load_workbook
+    a, b, c = await make_series(server)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        content = (await http.get(f"/api/events/{c['code']}/results.xlsx", headers=ORGANISER)).content
+    sheet = load_workbook(io.BytesIO(content))["Verloop"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    p1 = [row for row in rows if row[0] == "p1"]
+    hall = [row for row in p1 if row[5] == "Hele zaal"]
+    assert [(row[2], row[6], round(row[7], 4)) for row in hall] == [(a["code"], 10, 0.8), (b["code"], 10, 0.2),
+                                                                     (c["code"], 12, round(7 / 12, 4))]
+    assert hall[1][8:10] == [-60.0, "meer dan toeval"] and hall[0][8] is None
+    professional_2018 = next(row for row in p1 if row[2] == a["code"] and row[5] == "Professional")
+    assert professional_2018[6] is None and professional_2018[7] is None and professional_2018[-1] == "te weinig stemmen"
+
+
+async def test_history_of_unknown_codes_and_propositions(server):
+    """The history route answers 404 for an unknown event or proposition (an unknown code counted like every
+    lookup of one)."""
+    a = await post_event(server.url, {"title": "2018", "propositions": ["Koers?"]})
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get(f"/api/events/{a['code']}/history/p1")).json()["history"] == []
+        unknown = await http.get(f"/api/events/{a['code']}/history/p9")
+        assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_proposition"
+        assert (await http.get("/api/events/ZZZZZZ/history/p1")).status_code == 404

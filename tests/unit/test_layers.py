@@ -39,12 +39,17 @@ FORBIDDEN_TRANSITIVELY = {
     "access": {"starlette", "uvicorn"},
     "report": {"starlette", "uvicorn"},
     "tickets": {"starlette", "uvicorn"},
+    "history": PURE | STORAGE,
+    "chart": PURE | STORAGE,
+    "archive": PURE | STORAGE,
+    "archive_api": {"redis"} | STORAGE,
+    "archiver": {"starlette", "uvicorn"},
 }
 # what a module must not import itself (it may use modules that do): the use cases build
 # no wire messages; the fan-out and the use cases talk to Redis only through the store.
 USE_CASE = {"redis", "live.protocol", "live.commands"}
 FORBIDDEN_DIRECTLY = {"bus": {"redis"}, "rooms": {"redis"}, "debate": USE_CASE, "access": USE_CASE,
-                      "report": USE_CASE, "tickets": USE_CASE}
+                      "report": USE_CASE, "tickets": USE_CASE, "archiver": USE_CASE}
 
 
 def source(module: str) -> Path:
