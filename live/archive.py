@@ -50,6 +50,7 @@ def document(event: Event, report: Mapping, archived_at: int) -> dict:
         "propositions": propositions,
         "questions": [{key: q[key] for key in ("id", "text", "votes", "status", "pinned", "to")}
                       for q in report["questions"]],
+        "exclude_flagged": bool(report.get("exclude_flagged")),
         "archived_at": archived_at, "kept": list(KEPT), "deleted": list(DELETED),
     }
 
@@ -65,16 +66,27 @@ def to_event(archive: Mapping) -> Event:
                  date=data.get("date") or "", created=int(data.get("created") or 0))
 
 
-def report(archive: Mapping, sealed: bool) -> dict:
+def report(archive: Mapping, sealed: bool, flagged: bool = False) -> dict:
     """The figures of an archive as Report.results gives them; `sealed`: propositions that
-    were never revealed show only their voter counts."""
+    were never revealed show only their voter counts; `flagged` (moderators and
+    organisers): with the part of the counts from flagged identities, as on the evening."""
     event = archive["event"]
+    extra = {"exclude_flagged": bool(archive.get("exclude_flagged"))} if flagged else {}
     return {"code": event["code"], "title": event["title"], "perspectives": event["perspectives"],
-            "min_group": event["min_group"],
-            "propositions": [results.sealed(p) if sealed and not p["revealed"] else dict(p)
+            "min_group": event["min_group"], **extra,
+            "propositions": [results.sealed(_shown(p, flagged)) if sealed and not p["revealed"] else _shown(p, flagged)
                              for p in archive["propositions"]],
             "questions": [{**q, "name": None} for q in archive["questions"]],
             "archived": {"at": archive["archived_at"], "kept": archive["kept"], "deleted": archive["deleted"]}}
+
+
+def _shown(entry: Mapping, flagged: bool) -> dict:
+    """An archived proposition, without the flagged figures for those who may not see them."""
+    if flagged:
+        return dict(entry)
+    rounds = {key: {k: v for k, v in r.items() if k not in ("flagged", "unflagged")}
+              for key, r in entry["rounds"].items()}
+    return {**{k: v for k, v in entry.items() if k != "flagged"}, "rounds": rounds}
 
 
 def meta(archive: Mapping) -> dict:

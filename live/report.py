@@ -42,7 +42,7 @@ class Report:
         counts and voters without them).
         """
         kept = await self.stores.archives.load(event.code)
-        found = archive.report(kept, sealed) if kept is not None else await self._live(event, raw, sealed, flagged)
+        found = archive.report(kept, sealed, flagged) if kept is not None else await self._live(event, raw, sealed, flagged)
         if trend and not raw:
             cache: dict[str, dict] = {}
             for proposition, entry in zip(archive.to_event(kept).propositions if kept else event.propositions,
@@ -75,7 +75,7 @@ class Report:
         kept = await self.stores.archives.load(event.code)
         if kept is not None:
             return kept
-        return archive.document(event, await self._live(event, raw=False, sealed=False), now_ms())
+        return archive.document(event, await self._live(event, raw=False, sealed=False, flagged=True), now_ms())
 
     async def _live(self, event: Event, raw: bool, sealed: bool, flagged: bool = False) -> dict:
         flagged = flagged or raw
@@ -134,6 +134,6 @@ class Report:
             wifi_password=event.wifi_password, ticketed=event.ticketed,
             # imported again, the event gets as many tickets, new ones (a ticket is for one event)
             tickets=len(await self.stores.tickets.listing(event.code)) if event.ticketed else 0,
-            series=event.series, date=event.date or None,
+            series=event.series,
             time_zone=event.time_zone,
             logo=definition.logo_data_url(*logo) if logo else None))
