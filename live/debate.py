@@ -148,9 +148,10 @@ class Debate:
 
     async def edit_propositions(self, event: Event, action: str, proposition: str | None = None,
                                 text: str | None = None, after: str | None = None,
-                                index: int | None = None) -> str | None:
-        """Add, edit, move or remove a proposition, atomically against votes and other
-        moderators; every client gets the new order. Returns the id of an added one."""
+                                index: int | None = None, plain=definition.KEEP) -> str | None:
+        """Add, edit, move or remove a proposition (`plain`: its plain-language line, KEEP to
+        leave it), atomically against votes and other moderators; every client gets the new
+        order. Returns the id of an added one."""
         added = None
 
         def change(stored: Event, current: str | None, has_votes: bool, counter: int):
@@ -163,7 +164,7 @@ class Debate:
                 added = definition.next_id(stored.propositions, counter)
                 counter = int(added[1:])
             return definition.edit(stored.propositions, action, proposition, text, after, index, added,
-                                   keep_earlier=has_votes), counter
+                                   keep_earlier=has_votes, plain=plain), counter
 
         target = proposition if action in ("edit", "remove") else None
         edited, state = await self.stores.events.edit_propositions(

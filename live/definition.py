@@ -23,6 +23,7 @@ CODE_LENGTH = 6
 
 MAX_TITLE = 200
 MAX_PROPOSITION = 500
+MAX_PLAIN = 500  # a proposition's plain-language (B1) line
 MAX_PROPOSITIONS = 100
 MAX_PERSPECTIVES = 10
 MAX_PERSPECTIVE = 40
@@ -34,11 +35,22 @@ DEMO_FILE = Path(__file__).with_name("demo.json")
 OPTIONAL = ("accent", "logo", "wifi_name", "wifi_password")  # left out of an export when not set
 
 
+KEEP = msgspec.UNSET  # an edit that leaves the plain-language line as it was
+
+
+class PropositionItem(msgspec.Struct, forbid_unknown_fields=True):
+    """A proposition given with its plain-language (B1) line: {"text": …, "plain": …}."""
+
+    text: str
+    plain: str | None = None
+
+
 class EventDefinition(msgspec.Struct):
-    """An event as a file: the body of `POST /api/events`, the export, the demo."""
+    """An event as a file: the body of `POST /api/events`, the export, the demo. A
+    proposition is its text, or {"text", "plain"} with a plain-language line."""
 
     title: str
-    propositions: list[str]
+    propositions: list[str | PropositionItem]
     allow_neutral: bool = False
     language: str = "nl"
     premoderation: bool = True
@@ -60,7 +72,7 @@ def decode(body: bytes) -> EventDefinition:
 
 def encode(definition: EventDefinition) -> dict:
     """The definition as JSON-ready data; the optional fields are left out when not set."""
-    data = msgspec.structs.asdict(definition)
+    data = msgspec.to_builtins(definition)
     return {key: value for key, value in data.items() if not (key in OPTIONAL and value is None)}
 
 
@@ -148,13 +160,16 @@ def validate(definition: EventDefinition) -> EventDefinition:
         raise ValidationError("empty", "title")
     if len(title) > MAX_TITLE:
         raise ValidationError("too_long", "title")
-    texts = [text for text in (clean_text(text) for text in definition.propositions) if text]
-    if not texts:
+    items = [clean_item(item) for item in definition.propositions]
+    items = [item for item in items if text_of(item)]
+    if not items:
         raise ValidationError("empty", "propositions")
-    if len(texts) > MAX_PROPOSITIONS:
+    if len(items) > MAX_PROPOSITIONS:
         raise ValidationError("too_many", "propositions")
-    if any(len(text) > MAX_PROPOSITION for text in texts):
+    if any(len(text_of(item)) > MAX_PROPOSITION for item in items):
         raise ValidationError("too_long", "propositions")
+    if any(len(item.plain) > MAX_PLAIN for item in items if isinstance(item, PropositionItem)):
+        raise ValidationError("too_long", "plain")
     if definition.language not in LANGUAGES:
         raise ValidationError("unknown_language", "language")
     wifi = {}
@@ -165,17 +180,52 @@ def validate(definition: EventDefinition) -> EventDefinition:
         wifi[field] = value
     if wifi["wifi_password"] and not wifi["wifi_name"]:
         raise ValidationError("empty", "wifi_name")
-    return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
+    return msgspec.structs.replace(definition, title=title, propositions=items, perspectives=names, **wifi,
                                    allow_neutral=bool(definition.allow_neutral),
                                    accent=definition.accent.lower() if definition.accent else None)
 
 
+def clean_item(item: str | PropositionItem) -> str | PropositionItem:
+    """A proposition cleaned: its text, or text and plain-language line (an empty line is none)."""
+    if isinstance(item, str):
+        return clean_text(item)
+    plain = clean_text(item.plain or "")
+    return PropositionItem(clean_text(item.text), plain) if plain else clean_text(item.text)
+
+
+def propositions_from_lines(lines: list[str]) -> list[str | PropositionItem]:
+    """The /new form's propositions: one a line; a line starting with ">" is the
+    plain-language line of the proposition above it."""
+    items: list[str | PropositionItem] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith(">") and items:
+            items[-1] = PropositionItem(text_of(items[-1]), stripped[1:].strip())
+        elif not stripped.startswith(">"):
+            items.append(line)
+    return items
+
+
+def text_of(item: str | PropositionItem) -> str:
+    return item if isinstance(item, str) else item.text
+
+
 def proposition_ids(texts: list) -> tuple[Proposition, ...]:
     """The propositions of an event, numbered p1..pN in order (the one place ids are made).
-    Stored after an edit as {"id", "text", "earlier"} objects: ids stay when the order changes."""
-    return tuple(Proposition(id=t["id"], text=t["text"], index=i, earlier=tuple(t.get("earlier") or ()))
-                 if isinstance(t, dict) else Proposition(id=f"p{i + 1}", text=t, index=i)
+    Stored after an edit as {"id", "text", "earlier", "plain"} objects: ids stay when the order changes."""
+    return tuple(Proposition(id=t["id"], text=t["text"], index=i, earlier=tuple(t.get("earlier") or ()),
+                             plain=t.get("plain") or None)
+                 if isinstance(t, dict) else
+                 Proposition(id=f"p{i + 1}", text=t.text, index=i, plain=t.plain) if isinstance(t, PropositionItem)
+                 else Proposition(id=f"p{i + 1}", text=t, index=i)
                  for i, t in enumerate(texts))
+
+
+def definition_items(propositions: tuple[Proposition, ...]) -> list[str | PropositionItem]:
+    """The propositions as a definition file gives them (the export)."""
+    return [PropositionItem(p.text, p.plain) if p.plain else p.text for p in propositions]
 
 
 def next_id(propositions: tuple[Proposition, ...], counter: int = 0) -> str:
@@ -187,21 +237,27 @@ def next_id(propositions: tuple[Proposition, ...], counter: int = 0) -> str:
 
 def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | None = None,
          text: str | None = None, after: str | None = None, index: int | None = None,
-         new_id: str | None = None, keep_earlier: bool = False) -> tuple[Proposition, ...]:
+         new_id: str | None = None, keep_earlier: bool = False, plain=KEEP) -> tuple[Proposition, ...]:
     """The propositions after one edit (add, edit, move, remove), renumbered. Pure.
-    Raises RuleError: unknown_proposition, bad_index, proposition_text."""
+    `plain` (add, edit): the plain-language line, None or "" for none, KEEP to leave it.
+    Raises RuleError: unknown_proposition, bad_index, proposition_text, plain_text."""
     items = list(propositions)
     ids = [p.id for p in items]
     if text is not None:
         text = clean_text(text)
         if not text or len(text) > MAX_PROPOSITION:
             raise RuleError("proposition_text")
+    if plain is not KEEP:
+        plain = clean_text(plain or "") or None
+        if plain is not None and len(plain) > MAX_PLAIN:
+            raise RuleError("plain_text")
     if action == "add":
         if after is not None and after not in ids:
             raise RuleError("unknown_proposition")
         if len(items) >= MAX_PROPOSITIONS:
             raise RuleError("bad_index")
-        items.insert(len(items) if after is None else ids.index(after) + 1, Proposition(new_id, text, 0))
+        items.insert(len(items) if after is None else ids.index(after) + 1,
+                     Proposition(new_id, text, 0, plain=None if plain is KEEP else plain))
     else:
         if proposition not in ids:
             raise RuleError("unknown_proposition")
@@ -209,7 +265,10 @@ def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | 
         if action == "edit":
             old = items[at]
             if old.text != text:
-                items[at] = replace(old, text=text, earlier=old.earlier + (old.text,) if keep_earlier else old.earlier)
+                items[at] = old = replace(old, text=text,
+                                          earlier=old.earlier + (old.text,) if keep_earlier else old.earlier)
+            if plain is not KEEP:
+                items[at] = replace(old, plain=plain)
         elif action == "move":
             if index is None or not 0 <= index < len(items):
                 raise RuleError("bad_index")
@@ -221,8 +280,8 @@ def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | 
 
 def stored(propositions: tuple[Proposition, ...]) -> list[dict]:
     """The propositions as kept in the event hash after an edit."""
-    return [{"id": p.id, "text": p.text, **({"earlier": list(p.earlier)} if p.earlier else {})}
-            for p in propositions]
+    return [{"id": p.id, "text": p.text, **({"earlier": list(p.earlier)} if p.earlier else {}),
+             **({"plain": p.plain} if p.plain else {})} for p in propositions]
 
 
 def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_logo: bool = False) -> Event:

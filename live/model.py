@@ -40,6 +40,7 @@ class Proposition:
     text: str
     index: int
     earlier: tuple[str, ...] = ()  # earlier texts, when it was edited after votes came in
+    plain: str | None = None  # the same in plain language (B1), optional, shown on phones under it
 
 
 @dataclass(frozen=True)

@@ -224,7 +224,8 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
         "not_a_colour": i18n.gettext("Choose a colour like #1a5fb4."),
         "not_an_image": i18n.gettext("The logo must be a PNG, JPEG or WebP image."),
     }
-    return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
+    field = "propositions" if error.field == "plain" else error.field  # plain lines are given in that field
+    return {field: messages.get(error.code, i18n.gettext("This is not valid."))}
 
 
 async def new_event_form(request: Request) -> Response:
@@ -260,7 +261,7 @@ async def new_event_form(request: Request) -> Response:
         errors["min_group"] = i18n.gettext("Enter a whole number from 1 to 1000.")
     else:
         given = EventDefinition(
-            title=values["title"], propositions=values["propositions"].splitlines(),
+            title=values["title"], propositions=definition.propositions_from_lines(values["propositions"].splitlines()),
             allow_neutral=values["allow_neutral"], language=values["language"],
             premoderation=values["premoderation"], perspectives=values["perspectives"].splitlines(),
             min_group=int(values["min_group"]), accent=values["accent"] or None,

@@ -42,6 +42,7 @@ ERROR_TEXT = {
     "is_current": N_("This proposition is on the screen now: move to another one first."),
     "bad_index": N_("There is no such place in the list of propositions."),
     "proposition_text": N_("A proposition needs a text of at most 500 characters."),
+    "plain_text": N_("A plain-language line has at most 500 characters."),
 }
 ERROR_LIMITS = {"too_long": MAX_QUESTION, "name_too_long": MAX_NAME}
 
@@ -76,8 +77,8 @@ def event_view(event: Event, role: str) -> dict:
 
 
 def proposition_list(event: Event) -> list[dict]:
-    return [{"id": p.id, "text": p.text, "index": p.index, **({"earlier": list(p.earlier)} if p.earlier else {})}
-            for p in event.propositions]
+    return [{"id": p.id, "text": p.text, "index": p.index, "plain": p.plain,
+             **({"earlier": list(p.earlier)} if p.earlier else {})} for p in event.propositions]
 
 
 def propositions(event: Event) -> str:
@@ -100,7 +101,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "type": "state",
         "seq": state.seq,
         "proposition": None if proposition is None else
-        {"id": proposition.id, "text": proposition.text, "index": proposition.index},
+        {"id": proposition.id, "text": proposition.text, "index": proposition.index, "plain": proposition.plain},
         "phase": status.phase.value,
         "revealed": status.revealed,
         "round": status.round,

@@ -28,7 +28,8 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "title": event.title,
         "language": event.language,
         "allow_neutral": "1" if event.allow_neutral else "0",
-        "propositions": orjson.dumps([p.text for p in event.propositions]).decode(),
+        "propositions": orjson.dumps(definition.stored(event.propositions) if any(p.plain for p in event.propositions)
+                                     else [p.text for p in event.propositions]).decode(),
         "perspectives": orjson.dumps(list(event.perspectives)).decode(),
         "min_group": str(event.min_group),
         "accent": event.accent or "",
