@@ -127,16 +127,18 @@ class Tally:
     hands_by: dict[int, Counts] = field(default_factory=dict)
     version: int = 0
     flagged: Counts = field(default_factory=zero_counts)  # the part of `phones` from flagged identities
+    stream: Counts = field(default_factory=zero_counts)  # the part of `phones` from the stream's link
 
     @classmethod
     def of(cls, proposition: str, round_: int, *, phones: dict | None = None, phones_by: dict | None = None,
            hands: dict | None = None, hands_by: dict | None = None, version: int = 0,
-           flagged: dict | None = None) -> "Tally":
+           flagged: dict | None = None, stream: dict | None = None) -> "Tally":
         """A tally from partial counts (missing choices are zero)."""
         def full(counts: dict | None) -> Counts:
             return {choice: int((counts or {}).get(choice, 0)) for choice in CHOICES}
         return cls(proposition, round_, full(phones), {int(i): full(c) for i, c in (phones_by or {}).items()},
-                   full(hands), {int(i): full(c) for i, c in (hands_by or {}).items()}, version, full(flagged))
+                   full(hands), {int(i): full(c) for i, c in (hands_by or {}).items()}, version, full(flagged),
+                   full(stream))
 
 
 MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare", "join_panel")

@@ -145,6 +145,7 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         message["counts"] = figures["counts"]
         if figures["manual"]:
             message["manual"] = figures["manual"]
+        message["channels"] = figures["channels"]  # hall, stream and hands apart (guarded)
         if event.perspectives:
             message["by_perspective"] = figures["by_perspective"]
             message["equal_weight"] = figures["equal_weight"]

@@ -13,6 +13,7 @@ export function setupCount(ctx) {
     marker: $('marker'),
     handCount: $('hand-count-line'),
     flagged: $('flagged-line'),
+    channels: $('channels-line'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
     beforeAfter: $('before-after'),
@@ -82,6 +83,18 @@ export function setupCount(ctx) {
         without: figuresLine(ctx.choices.reduce((rest, choice) => ({
           ...rest, [choice]: Math.max(0, (counts[choice] || 0) - (flagged[choice] || 0)) }), {}), (v) => num.n(v)),
       }));
+    }
+
+    // The hall, the stream and the hands apart, once the stream took part (its own link).
+    const channels = tally && tally.channels ? tally.channels : null;
+    const streamed = !!channels && (channels.stream === null || (channels.stream && channels.stream.voters > 0));
+    show(el.channels, streamed);
+    if (streamed) {
+      setText(el.channels, ['hall', 'stream', 'hands'].map((name) => {
+        const part = channels[name];
+        return S.channels[name] + ': ' + (part ? figuresLine(part.counts, (v) => num.n(v)) + ' (' + num.n(part.voters) + ')'
+          : S.too_few);
+      }).join(' · '));
     }
 
     const hands = tally && tally.manual ? tally.manual : null;

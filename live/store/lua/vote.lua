@@ -1,4 +1,4 @@
--- One vote. KEYS: props, state, votes, counts, perspectives, flagged.
+-- One vote. KEYS: props, state, votes, counts, perspectives, flagged, channels.
 -- ARGV: proposition, participant, choice, expires_at_ms.
 -- Checks that the proposition is current and open, stores the participant's vote (with
 -- their perspective now; lua/perspective.lua moves it while voting is open) for the
@@ -9,7 +9,8 @@
 --   votes:  "<round>:<participant>" -> "<choice>" or "<choice>:<perspective index>"
 --   counts: "<round>:<choice>" (every phone), "<round>:<choice>:<index>" (phones of a
 --           perspective), "f<round>:<choice>" (the part from flagged identities,
---           lua/flag.lua), "v" -> version.
+--           lua/flag.lua), "s<round>:<choice>" (the part from identities that joined
+--           through the stream's link: their channel never changes), "v" -> version.
 -- Returns {'ok', round, version} or {error code}.
 local p, who, choice, expires = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('HEXISTS', KEYS[1], p) == 0 then return {'unknown_proposition'} end
@@ -21,6 +22,7 @@ local perspective = redis.call('HGET', KEYS[5], who)
 local value = choice
 if perspective then value = choice .. ':' .. perspective end
 local prev = redis.call('HGET', KEYS[3], field)
+local stream = redis.call('HEXISTS', KEYS[7], who) == 1
 local version
 if prev ~= value then
   redis.call('HSET', KEYS[3], field, value)
@@ -28,12 +30,14 @@ if prev ~= value then
     local prev_choice, prev_perspective = string.match(prev, '^([^:]+):?(.*)$')
     redis.call('HINCRBY', KEYS[4], r .. ':' .. prev_choice, -1)
     if prev_perspective ~= '' then redis.call('HINCRBY', KEYS[4], r .. ':' .. prev, -1) end
+    if stream then redis.call('HINCRBY', KEYS[4], 's' .. r .. ':' .. prev_choice, -1) end
   else
     redis.call('PEXPIREAT', KEYS[3], expires)
     redis.call('PEXPIREAT', KEYS[4], expires)
   end
   redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
   if perspective then redis.call('HINCRBY', KEYS[4], r .. ':' .. value, 1) end
+  if stream then redis.call('HINCRBY', KEYS[4], 's' .. r .. ':' .. choice, 1) end
   if redis.call('HEXISTS', KEYS[6], who) == 1 then  -- a flagged identity voting again
     if prev then redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. string.match(prev, '^([^:]+)'), -1) end
     redis.call('HINCRBY', KEYS[4], 'f' .. r .. ':' .. choice, 1)
