@@ -13,7 +13,7 @@ from playwright.async_api import expect
 
 from ..support.clients import Moderator, Phone, create_event
 from ..support.servers import ADMIN_PASSWORD
-from .pages import open_page
+from .pages import Console, open_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
@@ -150,6 +150,10 @@ async def test_join_badge_is_the_streams_own_link_and_counts_its_audience_apart(
             await expect(phone.locator("#status")).to_have_text("Uw stem is ontvangen ✓")
         tally = await moderator.wait_latest("tally", lambda m: m["voters"] == 2)
         assert tally["channels"]["stream"]["counts"]["agree"] == 1 and tally["channels"]["hall"]["counts"]["disagree"] == 1
+        console = await Console.open(browser, event)
+        phones.append(console.context)
+        await expect(console.page.get_by_test_id("channels")).to_have_text(
+            "Zaal: Eens 0 · Oneens 1 (1) · Stream: Eens 1 · Oneens 0 (1) · Handopsteken: Eens 0 · Oneens 0 (0)")
     finally:
         for phone_context in phones:
             await phone_context.close()
