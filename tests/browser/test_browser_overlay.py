@@ -122,7 +122,7 @@ async def test_join_badge_is_the_streams_own_link_and_counts_its_audience_apart(
     the hall as the hall's."""
     async with httpx.AsyncClient(base_url=server.url) as http:
         event = (await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"}, json={
-            "title": "Zaal en stream", "propositions": ["Een"], "min_group": 1})).json()
+            "title": "Zaal en stream", "propositions": ["Een", "Twee"], "min_group": 1})).json()
     code = event["code"]
     moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
     await moderator.command("goto", proposition="p1")
