@@ -24,6 +24,7 @@ import time
 from urllib.parse import urlsplit
 
 import httpx
+import msgspec
 from playwright.async_api import async_playwright
 
 from live.definition import demo
@@ -56,7 +57,7 @@ TIMINGS = """() => {
 async def create_event(base_url: str) -> str:
     async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
         response = await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"},
-                                   json={"title": DEMO.title, "propositions": DEMO.propositions,
+                                   json={"title": DEMO.title, "propositions": msgspec.to_builtins(DEMO.propositions),
                                          "perspectives": DEMO.perspectives, "allow_neutral": True, "language": "nl"})
         response.raise_for_status()
         return response.json()["code"]

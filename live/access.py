@@ -112,14 +112,18 @@ class Access:
                 return participant, token
         return None
 
-    async def new_participant(self, event: Event, address: str, how: str = "socket") -> tuple[str, str]:
+    async def new_participant(self, event: Event, address: str, how: str = "socket",
+                              stream: bool = False) -> tuple[str, str]:
         """A fresh anonymous identity, recorded with how it came to be ("page": the audience
-        page set its cookie; "socket": minted on a socket) and when. Never slowed or
-        flagged by address: a hall behind one venue address or carrier NAT looks like one
-        address (docs/security.md)."""
+        page set its cookie; "socket": minted on a socket) and when, and with `stream` as one
+        of the stream's audience (it came through the stream's link: its channel, set once).
+        Never slowed or flagged by address: a hall behind one venue address or carrier NAT
+        looks like one address (docs/security.md)."""
         participant, token = (await self.signer()).new_participant(event.code)
         await self.stores.guards.note_identity(event.code, self.stores.keys.identities(event.code), participant,
                                                f"{how}:{now_ms()}", event.expires_at, IDENTITY_RECORDS)
+        if stream:
+            await self.stores.votes.join_stream(event.code, participant, event.expires_at)
         return participant, token
 
     async def socket_left(self, event: Event, participant: str, minted_here: bool, voted: bool,

@@ -128,6 +128,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/overlay/{code}/{variant:str}", pages.overlay),
         Route("/qr/{code}.svg", pages.qr_code),
         Route("/qr/{code}/wifi.svg", pages.wifi_qr_code),
+        Route("/qr/{code}/stream.svg", pages.qr_code),
+        Route("/s/{code}", pages.stream_link),
         Route("/theme/{code}.css", pages.theme),
         Route("/logo/{code}", pages.logo),
         Route("/moderate/{code}", pages.moderator),

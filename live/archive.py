@@ -20,6 +20,7 @@ from collections.abc import Mapping
 import orjson
 
 from . import definition, results
+from . import propositions as proposition_list
 from .errors import ValidationError
 from .model import DEFAULT_MIN_GROUP, Event
 
@@ -46,7 +47,7 @@ def document(event: Event, report: Mapping, archived_at: int) -> dict:
         "event": {"code": event.code, "title": event.title, "language": event.language, "date": event.date,
                   "created": event.created, "series": event.series, "perspectives": list(event.perspectives),
                   "min_group": event.min_group, "allow_neutral": event.allow_neutral,
-                  "propositions": definition.stored(event.propositions)},
+                  "propositions": proposition_list.stored(event.propositions)},
         "propositions": propositions,
         "questions": [{key: q[key] for key in ("id", "text", "votes", "status", "pinned", "to")}
                       for q in report["questions"]],
@@ -60,7 +61,7 @@ def to_event(archive: Mapping) -> Event:
     data = archive["event"]
     return Event(code=data["code"], title=data["title"], language=data.get("language", "nl"),
                  allow_neutral=bool(data.get("allow_neutral")),
-                 propositions=definition.proposition_ids(data["propositions"]),
+                 propositions=proposition_list.proposition_ids(data["propositions"]),
                  perspectives=tuple(data.get("perspectives") or ()),
                  min_group=int(data.get("min_group") or DEFAULT_MIN_GROUP), series=data.get("series") or None,
                  date=data.get("date") or "", created=int(data.get("created") or 0))

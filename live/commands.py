@@ -64,18 +64,20 @@ class HandCount(msgspec.Struct):
     id: MessageId = None
 
 
-PropositionText = Annotated[str, msgspec.Meta(max_length=2000)]  # cleaned and limited by definition.edit
+PropositionText = Annotated[str, msgspec.Meta(max_length=2000)]  # cleaned and limited by proposition_list.edit
 
 
 class AddProposition(msgspec.Struct):
     text: PropositionText
     after: PropositionId | None = None
+    plain: PropositionText | None = None  # the plain-language (B1) line; null or "": none
     id: MessageId = None
 
 
 class EditProposition(msgspec.Struct):
     proposition: PropositionId
     text: PropositionText
+    plain: PropositionText | None | msgspec.UnsetType = msgspec.UNSET  # left out: kept as it was
     id: MessageId = None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import archive, definition, questions, results
+from . import propositions as proposition_list
 from .bus import Bus
 from .clock import now_ms
 from .definition import EventDefinition
@@ -181,9 +182,11 @@ class Debate:
 
     async def edit_propositions(self, event: Event, action: str, proposition: str | None = None,
                                 text: str | None = None, after: str | None = None,
-                                index: int | None = None, previous: tuple[str, str] | None = None) -> str | None:
-        """Add, edit, move, remove or link (to `previous`) a proposition, atomically against
-        votes and other moderators; every client gets the new order. Returns an added id."""
+                                index: int | None = None, previous: tuple[str, str] | None = None,
+                                plain=proposition_list.KEEP) -> str | None:
+        """Add, edit, move, remove or link (to `previous`) a proposition (`plain`: its
+        plain-language line, KEEP to leave it), atomically against votes and other
+        moderators; every client gets the new order. Returns the id of an added one."""
         added = None
 
         def change(stored: Event, current: str | None, has_votes: bool, counter: int):
@@ -193,17 +196,17 @@ class Debate:
             if action == "remove" and proposition == current:
                 raise RuleError("is_current")
             if action == "add":
-                added = definition.next_id(stored.propositions, counter)
+                added = proposition_list.next_id(stored.propositions, counter)
                 counter = int(added[1:])
-            return definition.edit(stored.propositions, action, proposition, text, after, index, added,
-                                   keep_earlier=has_votes, previous=previous), counter
+            return proposition_list.edit(stored.propositions, action, proposition, text, after, index, added,
+                                   keep_earlier=has_votes, previous=previous, plain=plain), counter
 
         target = proposition if action in ("edit", "remove") else None
         edited, state = await self.stores.events.edit_propositions(
             event.code, target, change, lambda new, stored: self.bus.state_notice(event.code, new, stored))
         room = self.bus.rooms.get(event.code)
         if room is not None:  # this worker at once; the others by the notice
-            room.set_propositions(definition.stored(edited.propositions))
+            room.set_propositions(proposition_list.stored(edited.propositions))
         self.bus.show_state(event.code, state)
         return added
 

@@ -17,15 +17,15 @@ from pathlib import Path
 import msgspec
 
 from .errors import RuleError, ValidationError
-from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, LANGUAGES, Event, Proposition
+from .model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, LANGUAGES, Event
+from .propositions import (MAX_PLAIN, MAX_PROPOSITION, MAX_PROPOSITIONS, PropositionItem, clean_item,
+                           definition_items, proposition_ids, text_of)
 from .text import clean_text, series_key
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud from a screen
 CODE_LENGTH = 6
 
 MAX_TITLE = 200
-MAX_PROPOSITION = 500
-MAX_PROPOSITIONS = 100
 MAX_PERSPECTIVES = 10
 MAX_PERSPECTIVE = 40
 MAX_LOGO_BYTES = 256 * 1024
@@ -39,10 +39,11 @@ OPTIONAL = ("accent", "logo", "wifi_name", "wifi_password", "based_on", "series"
 
 
 class EventDefinition(msgspec.Struct):
-    """An event as a file: the body of `POST /api/events`, the export, the demo."""
+    """An event as a file: the body of `POST /api/events`, the export, the demo. A
+    proposition is its text, or {"text", "plain"} with a plain-language line."""
 
     title: str
-    propositions: list[str] = []  # may be left out with `based_on`: the earlier event's are copied
+    propositions: list[str | PropositionItem] = []  # may be left out with `based_on`: the earlier event's are copied
     allow_neutral: bool = False
     language: str = "nl"
     premoderation: bool = True
@@ -70,7 +71,7 @@ def decode(body: bytes) -> EventDefinition:
 
 def encode(definition: EventDefinition) -> dict:
     """The definition as JSON-ready data; the optional fields are left out when not set."""
-    data = msgspec.structs.asdict(definition)
+    data = msgspec.to_builtins(definition)
     return {key: value for key, value in data.items()
             if not (key in OPTIONAL and value is None) and not (key in UNLESS_SET and not value)}
 
@@ -157,13 +158,16 @@ def validate(definition: EventDefinition) -> EventDefinition:
         raise ValidationError("empty", "title")
     if len(title) > MAX_TITLE:
         raise ValidationError("too_long", "title")
-    texts = [text for text in (clean_text(text) for text in definition.propositions) if text]
-    if not texts:
+    items = [clean_item(item) for item in definition.propositions]
+    items = [item for item in items if text_of(item)]
+    if not items:
         raise ValidationError("empty", "propositions")
-    if len(texts) > MAX_PROPOSITIONS:
+    if len(items) > MAX_PROPOSITIONS:
         raise ValidationError("too_many", "propositions")
-    if any(len(text) > MAX_PROPOSITION for text in texts):
+    if any(len(text_of(item)) > MAX_PROPOSITION for item in items):
         raise ValidationError("too_long", "propositions")
+    if any(len(item.plain) > MAX_PLAIN for item in items if isinstance(item, PropositionItem)):
+        raise ValidationError("too_long", "plain")
     if definition.language not in LANGUAGES:
         raise ValidationError("unknown_language", "language")
     wifi = {}
@@ -181,7 +185,7 @@ def validate(definition: EventDefinition) -> EventDefinition:
         raise ValidationError("not_a_date", "date")
     if not known_time_zone(definition.time_zone):
         raise ValidationError("unknown_time_zone", "time_zone")
-    return msgspec.structs.replace(definition, title=title, propositions=texts, perspectives=names, **wifi,
+    return msgspec.structs.replace(definition, title=title, propositions=items, perspectives=names, **wifi,
                                    series=series,
                                    allow_neutral=bool(definition.allow_neutral),
                                    ticketed=bool(definition.ticketed or tickets),
@@ -198,10 +202,6 @@ def valid_date(value: str) -> bool:
         return False
 
 
-def _previous(value) -> tuple[str, str] | None:
-    return (value["code"], value["proposition"]) if isinstance(value, dict) and value.get("code") else None
-
-
 def known_time_zone(name: str) -> bool:
     """Whether `name` is an IANA time zone this machine knows (zoneinfo), e.g. Europe/Amsterdam."""
     if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
@@ -213,79 +213,18 @@ def known_time_zone(name: str) -> bool:
     return True
 
 
-def proposition_ids(texts: list) -> tuple[Proposition, ...]:
-    """The propositions of an event, numbered p1..pN in order (the one place ids are made).
-    Stored after an edit as {"id", "text", "earlier", "previous"} objects: ids stay when the order changes."""
-    return tuple(Proposition(id=t["id"], text=t["text"], index=i, earlier=tuple(t.get("earlier") or ()),
-                             previous=_previous(t.get("previous")))
-                 if isinstance(t, dict) else Proposition(id=f"p{i + 1}", text=t, index=i)
-                 for i, t in enumerate(texts))
-
-
 def follow_up(given: EventDefinition, earlier: Event) -> tuple[EventDefinition, list[tuple[str, str] | None]]:
     """A definition `based_on` an earlier event: its propositions and perspectives copied
     when none are given, and each proposition linked to its predecessor (a copied one to
     the one it copies; a given one to an earlier one with the same text). Returns the
     definition and, per proposition, (earlier code, proposition id) or None."""
-    texts = list(given.propositions) or [p.text for p in earlier.propositions]
+    items = list(given.propositions) or definition_items(earlier.propositions)
     by_text = {clean_text(p.text).casefold(): p.id for p in earlier.propositions}
-    links = [(earlier.code, by_text[clean_text(t).casefold()]) if clean_text(t).casefold() in by_text else None
-             for t in texts]
-    return msgspec.structs.replace(given, propositions=texts,
+    links = [(earlier.code, by_text[key]) if (key := clean_text(text_of(t)).casefold()) in by_text else None
+             for t in items]
+    return msgspec.structs.replace(given, propositions=items,
                                    perspectives=list(given.perspectives) or list(earlier.perspectives),
                                    series=given.series or earlier.series or earlier.title), links
-
-
-def next_id(propositions: tuple[Proposition, ...], counter: int = 0) -> str:
-    """A fresh id for an added proposition: never one that was used before (the counter
-    grows with every addition; the largest pN seen is the floor)."""
-    used = [int(p.id[1:]) for p in propositions if p.id[1:].isdigit()]
-    return f"p{max([counter, len(propositions), *used]) + 1}"
-
-
-def edit(propositions: tuple[Proposition, ...], action: str, proposition: str | None = None,
-         text: str | None = None, after: str | None = None, index: int | None = None,
-         new_id: str | None = None, keep_earlier: bool = False,
-         previous: tuple[str, str] | None = None) -> tuple[Proposition, ...]:
-    """The propositions after one edit (add, edit, move, remove, link: to `previous`, or
-    with None unlinked), renumbered. Pure.
-    Raises RuleError: unknown_proposition, bad_index, proposition_text."""
-    items = list(propositions)
-    ids = [p.id for p in items]
-    if text is not None:
-        text = clean_text(text)
-        if not text or len(text) > MAX_PROPOSITION:
-            raise RuleError("proposition_text")
-    if action == "add":
-        if after is not None and after not in ids:
-            raise RuleError("unknown_proposition")
-        if len(items) >= MAX_PROPOSITIONS:
-            raise RuleError("bad_index")
-        items.insert(len(items) if after is None else ids.index(after) + 1, Proposition(new_id, text, 0))
-    else:
-        if proposition not in ids:
-            raise RuleError("unknown_proposition")
-        at = ids.index(proposition)
-        if action == "edit":
-            old = items[at]
-            if old.text != text:
-                items[at] = replace(old, text=text, earlier=old.earlier + (old.text,) if keep_earlier else old.earlier)
-        elif action == "link":
-            items[at] = replace(items[at], previous=previous)
-        elif action == "move":
-            if index is None or not 0 <= index < len(items):
-                raise RuleError("bad_index")
-            items.insert(index, items.pop(at))
-        else:  # remove
-            items.pop(at)
-    return tuple(replace(p, index=i) for i, p in enumerate(items))
-
-
-def stored(propositions: tuple[Proposition, ...]) -> list[dict]:
-    """The propositions as kept in the event hash after an edit."""
-    return [{"id": p.id, "text": p.text, **({"earlier": list(p.earlier)} if p.earlier else {}),
-             **({"previous": {"code": p.previous[0], "proposition": p.previous[1]}} if p.previous else {})}
-            for p in propositions]
 
 
 def to_event(code: str, definition: EventDefinition, expires_at: int = 0, has_logo: bool = False,

@@ -17,10 +17,13 @@ an event's archive (P:{C}:archive), kept until the organiser deletes it (docs/pr
 | P:{C}:logo                   | string | "<content type>;<base64 image>" (optional)               |
 | P:{C}:state                  | hash | seq, current, phase:<id>, revealed:<id>, round:<id>        |
 | P:{C}:perspectives          | hash | participant -> index (1-based) of their declared perspective|
+| P:{C}:channels               | hash | participant -> "stream": identities that first joined through |
+|                              |      | the stream's link (set once, when minted); the hall is absence |
 | P:{C}:votes:<id>             | hash | "<round>:<participant>" -> "<choice>" or "<choice>:<index>" |
 |                              |      | (the voter's perspective; frozen when voting closes)       |
 | P:{C}:counts:<id>            | hash | "<round>:<choice>" and "<round>:<choice>:<index>" -> phones,|
 |                              |      | "f<round>:<choice>" -> the part from flagged identities,    |
+|                              |      | "s<round>:<choice>" -> the part from stream identities,     |
 |                              |      | "m<round>:<choice>[:<index>]" -> hand counts (whole hall or |
 |                              |      | one perspective), read only by store/votes.py `tally_from` |
 |                              |      | "v" -> version (bumped on every change)                    |
@@ -102,6 +105,9 @@ class Keys:
     def perspectives(self, code: str) -> str:
         return f"{self._event(code)}:perspectives"
 
+    def channels(self, code: str) -> str:
+        return f"{self._event(code)}:channels"
+
     def votes(self, code: str, proposition: str) -> str:
         return f"{self._event(code)}:votes:{proposition}"
 
@@ -128,6 +134,7 @@ class Keys:
     def event_keys(self, code: str, proposition_ids) -> list[str]:
         """Every key an event owns (known by name: deleting an event needs no SCAN)."""
         keys = [self.event(code), self.props(code), self.state(code), self.online(code), self.perspectives(code),
+                self.channels(code),
                 self.logo(code), self.alerts(code), self.event_failures(code), self.identities(code),
                 self.flagged(code), self.quick(code), self.tickets(code), self.holders(code), self.audit(code), self.moderator_sessions(code), self.moderators_online(code),
                 *self.questions(code)]

@@ -43,6 +43,7 @@ class Proposition:
     index: int
     earlier: tuple[str, ...] = ()  # earlier texts, when it was edited after votes came in
     previous: tuple[str, str] | None = None  # (event code, proposition id): its predecessor in a series
+    plain: str | None = None  # the same in plain language (B1), optional, shown on phones under it
 
 
 @dataclass(frozen=True)
@@ -136,11 +137,12 @@ class Tally:
     version: int = 0
     flagged: Counts = field(default_factory=zero_counts)  # the part of `phones` from flagged identities
     flagged_by: dict[int, Counts] = field(default_factory=dict)  # the part of `phones_by` from them
+    stream: Counts = field(default_factory=zero_counts)  # the part of `phones` from the stream's link
 
     @classmethod
     def of(cls, proposition: str, round_: int, *, phones: dict | None = None, phones_by: dict | None = None,
            hands: dict | None = None, hands_by: dict | None = None, version: int = 0,
-           flagged: dict | None = None, flagged_by: dict | None = None) -> "Tally":
+           flagged: dict | None = None, flagged_by: dict | None = None, stream: dict | None = None) -> "Tally":
         """A tally from partial counts (missing choices are zero)."""
         def full(counts: dict | None) -> Counts:
             return {choice: int((counts or {}).get(choice, 0)) for choice in CHOICES}
@@ -148,7 +150,7 @@ class Tally:
         def each(groups: dict | None) -> dict[int, Counts]:
             return {int(i): full(c) for i, c in (groups or {}).items()}
         return cls(proposition, round_, full(phones), each(phones_by), full(hands), each(hands_by), version,
-                   full(flagged), each(flagged_by))
+                   full(flagged), each(flagged_by), full(stream))
 
 
 MODERATOR_COMMANDS = ("goto", "open", "close", "reveal", "hide", "screen", "compare", "exclude_flagged", "join_panel")

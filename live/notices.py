@@ -22,7 +22,7 @@ class Notice(msgspec.Struct, tag_field="kind"):
 
 class StateNotice(Notice, tag="state"):
     state: dict[str, str]
-    propositions: list[dict] | None = None  # after an edit of the debate: the new list (definition.stored)
+    propositions: list[dict] | None = None  # after an edit of the debate: the new list (proposition_list.stored)
     perspectives: list[str] | None = None  # after the perspectives were changed: the new ones
 
 

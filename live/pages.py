@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from . import definition, i18n
+from . import propositions as proposition_list
 from .auth import ORGANISER_COOKIE, moderator_cookie, participant_cookie
 from .clock import now_ms
 from .definition import EventDefinition
@@ -77,7 +78,10 @@ async def audience(request: Request) -> Response:
     access = request.state.access
     cookie = participant_cookie(event.code)
     found = await access.participant(event, [request.cookies.get(cookie)])
-    token = found[1] if found else (await access.new_participant(event, address(request), how="page"))[1]
+    # ?via=stream (the stream's link, /s/{code}): a new identity counts as the stream's; an
+    # identity that first joined in the hall stays the hall's.
+    stream = request.query_params.get("via") == "stream"
+    token = found[1] if found else (await access.new_participant(event, address(request), "page", stream))[1]
     response = render(request, "audience.html", {"event": event, "ws_path": f"/ws/{event.code}/audience"},
                       event=event)
     # Refreshed on every visit: the participant keeps one identity for the whole event.
@@ -104,16 +108,26 @@ async def overlay(request: Request) -> Response:
         raise HTTPException(404)
     event = await event_or_404(request)
     base = base_url(request)
+    # The stream's own join link, so that its audience is counted apart from the hall's.
     return render(request, "overlay.html", {
         "event": event, "variant": variant, "ws_path": f"/ws/{event.code}/projector",
-        "join_url": f"{base}/e/{event.code}", "join_host": base.split("://", 1)[-1], "qr_path": f"/qr/{event.code}.svg",
+        "join_url": f"{base}/s/{event.code}", "join_host": base.split("://", 1)[-1],
+        "qr_path": f"/qr/{event.code}/stream.svg",
     }, event=event)
 
 
+async def stream_link(request: Request) -> Response:
+    """The stream's join link, /s/{code}: the phone page, counted as the stream's audience."""
+    event = await event_or_404(request)
+    return RedirectResponse(f"/e/{event.code}?via=stream", status_code=303)
+
+
 async def qr_code(request: Request) -> Response:
+    """The join link as a QR code: the hall's, or (/qr/{code}/stream.svg) the stream's."""
     event = await event_or_404(request)
     buffer = io.BytesIO()
-    segno.make(f"{base_url(request)}/e/{event.code}", error="m").save(
+    link = "s" if request.url.path.endswith("/stream.svg") else "e"
+    segno.make(f"{base_url(request)}/{link}/{event.code}", error="m").save(
         buffer, kind="svg", scale=10, border=2, dark="#000", light="#fff", xmldecl=False)
     return Response(buffer.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
@@ -257,7 +271,8 @@ def _field_errors(error: ValidationError) -> dict[str, str]:
         "not_a_date": i18n.gettext("Enter a date like 2026-06-01."),
         "unknown_time_zone": i18n.gettext("Choose a time zone like Europe/Amsterdam."),
     }
-    return {error.field: messages.get(error.code, i18n.gettext("This is not valid."))}
+    field = "propositions" if error.field == "plain" else error.field  # plain lines are given in that field
+    return {field: messages.get(error.code, i18n.gettext("This is not valid."))}
 
 
 async def new_event_form(request: Request) -> Response:
@@ -298,7 +313,7 @@ async def new_event_form(request: Request) -> Response:
         errors["tickets"] = i18n.gettext("Enter a whole number from 0 to 5000.")
     else:
         given = EventDefinition(
-            title=values["title"], propositions=values["propositions"].splitlines(),
+            title=values["title"], propositions=proposition_list.propositions_from_lines(values["propositions"].splitlines()),
             allow_neutral=values["allow_neutral"], language=values["language"],
             premoderation=values["premoderation"], perspectives=values["perspectives"].splitlines(),
             min_group=int(values["min_group"]), accent=values["accent"] or None,

@@ -50,6 +50,7 @@ ERROR_TEXT = {
     "unknown_ticket": N_("This ticket code is not right. Check it and try again."),
     "ticket_used": N_("This ticket has already been used on another phone."),
     "unknown_event": N_("There is no event with this code."),
+    "plain_text": N_("A plain-language line has at most 500 characters."),
 }
 ERROR_LIMITS = {"too_long": MAX_QUESTION, "name_too_long": MAX_NAME}
 
@@ -84,7 +85,8 @@ def event_view(event: Event, role: str) -> dict:
 
 
 def proposition_list(event: Event) -> list[dict]:
-    return [{"id": p.id, "text": p.text, "index": p.index, **({"earlier": list(p.earlier)} if p.earlier else {}),
+    return [{"id": p.id, "text": p.text, "index": p.index, "plain": p.plain,
+             **({"earlier": list(p.earlier)} if p.earlier else {}),
              **({"linked": True} if p.previous else {})} for p in event.propositions]
 
 
@@ -113,7 +115,7 @@ def state_view(event: Event, state: DebateState, server_time: int) -> dict:
         "type": "state",
         "seq": state.seq,
         "proposition": None if proposition is None else
-        {"id": proposition.id, "text": proposition.text, "index": proposition.index,
+        {"id": proposition.id, "text": proposition.text, "index": proposition.index, "plain": proposition.plain,
          **({"linked": True} if proposition.previous else {})},  # has a predecessor: "history" can be shown
         "phase": status.phase.value,
         "revealed": status.revealed,
@@ -171,6 +173,7 @@ def tally_view(tally: Tally, figures: dict, seq: int, role: str, revealed: bool,
         message["counts"] = figures["counts"]
         if figures["manual"]:
             message["manual"] = figures["manual"]
+        message["channels"] = figures["channels"]  # hall, stream and hands apart (guarded)
         if event.perspectives:
             message["by_perspective"] = figures["by_perspective"]
             message["equal_weight"] = figures["equal_weight"]

@@ -10,6 +10,7 @@ there: a reduction that stopped halfway).
 from __future__ import annotations
 
 from . import archive, definition, history, questions, results
+from . import propositions as proposition_list
 from .clock import now_ms
 from .definition import EventDefinition
 from .model import Event
@@ -128,7 +129,8 @@ class Report:
         premoderation, _ = await self.stores.questions.settings(event.code)
         logo = await self.stores.events.load_logo(event.code) if event.has_logo else None
         return definition.encode(EventDefinition(
-            title=event.title, propositions=[p.text for p in event.propositions], allow_neutral=event.allow_neutral,
+            title=event.title, propositions=proposition_list.definition_items(event.propositions),
+            allow_neutral=event.allow_neutral,
             language=event.language, premoderation=premoderation, perspectives=list(event.perspectives),
             min_group=event.min_group, accent=event.accent, wifi_name=event.wifi_name,
             wifi_password=event.wifi_password, ticketed=event.ticketed,

@@ -68,7 +68,7 @@ def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DE
                   consensus_share: float = DEFAULT_CONSENSUS_SHARE, withhold: bool = True) -> dict:
     """R for one proposition and round: counts, voters (phones and hands together),
     phones, phone_voters (apart), manual (the hands), manual_mode, by_perspective,
-    equal_weight, equal_weight_groups, marker.
+    equal_weight, equal_weight_groups, marker, channels (hall, stream and hands apart).
 
     Hand counts count in the total and, for a group that is shown, in that group. The
     small-group guard looks at *phone* voters only: a perspective is shown when at least
@@ -109,7 +109,34 @@ def round_figures(tally: Tally, perspectives: Sequence[str], min_group: int = DE
         "equal_weight_shares": None if weight is None else shares({c: round(weight[c] * 10) for c in CHOICES}),
         "equal_weight_groups": weighed if weight is not None else [],
         "marker": marker([groups[name] for name in names if name in shown], consensus_share),
+        "channels": channels(tally, hands, min_group, withhold),
     }
+
+
+def channels(tally: Tally, hands: Mapping[str, int], min_group: int = DEFAULT_MIN_GROUP,
+             withhold: bool = True) -> dict:
+    """The hall's phones, the stream's phones (identities that joined through the stream's
+    link) and the hand counts apart: {"hall", "stream", "hands"}, each {"counts", "voters"};
+    together they are the round's counts. The guard on each: a channel with fewer than
+    `min_group` phone voters (but some) is None; when only one of hall and stream is, the
+    other is too, since the total minus the hands minus the other would give it away. Hand
+    counts are the moderator's and always shown. Without `withhold` (raw export) withheld
+    channels are shown, marked `"withheld": true`."""
+    stream = {choice: tally.stream.get(choice, 0) for choice in CHOICES}
+    parts = {"hall": {choice: tally.phones.get(choice, 0) - stream[choice] for choice in CHOICES}, "stream": stream}
+    withheld = {name for name, counts in parts.items() if 0 < _voters(counts) < min_group}
+    if len(withheld) == 1:
+        withheld = set(parts)
+    shown: dict[str, dict | None] = {}
+    for name, counts in parts.items():
+        if name in withheld and withhold:
+            shown[name] = None
+            continue
+        shown[name] = {"counts": counts, "voters": _voters(counts)}
+        if name in withheld:
+            shown[name]["withheld"] = True
+    shown["hands"] = {"counts": dict(hands), "voters": _voters(hands)}
+    return shown
 
 
 def guarded(groups: Mapping[str, Mapping[str, int]], phones: Mapping[str, int], min_group: int) -> set[str]:
@@ -228,6 +255,11 @@ def sealed(proposition: Mapping) -> dict:
             "rounds": {key: {"voters": r["voters"]} for key, r in proposition["rounds"].items()}}
 
 
+def _streamed(channels: Mapping) -> bool:
+    """Whether the stream took part in a round (voted, or too few to show)."""
+    return channels["stream"] is None or channels["stream"]["voters"] > 0
+
+
 CSV_HEADER = ["proposition", "text", "round", "group", "agree", "disagree", "neutral", "voters", "manual_agree",
               "manual_disagree", "manual_neutral", "marker", "shift_pp", "note", "phone_agree", "phone_disagree",
               "phone_neutral", "phone_voters", "manual_for", "earlier_text",
@@ -262,6 +294,13 @@ def csv_rows(report: Mapping) -> list[list]:
             if figures["equal_weight"]:
                 rows.append([*start, round_, "equal_weight", *figures["equal_weight"].values(),
                              "", "", "", "", "", "", "percent", "", "", "", "", "", earlier])
+            if _streamed(figures["channels"]):  # the hall, the stream and the hands apart
+                for name, channel in figures["channels"].items():
+                    if channel is None:
+                        rows.append([*start, round_, name, "", "", "", "", "", "", "", "", "", "too few votes"])
+                    else:
+                        rows.append([*start, round_, name, *channel["counts"].values(), channel["voters"],
+                                     "", "", "", "", "", ""])
             for name, group in figures["by_perspective"].items():
                 value = shift["by_perspective"].get(name) if later else None
                 group_shift = "" if value is None else value

@@ -181,7 +181,7 @@ class Room:
         return len(self.outboxes["moderator"])
 
     def set_propositions(self, stored: list[dict] | None) -> None:
-        """The debate was edited: the new list (definition.stored), and the consoles are told."""
+        """The debate was edited: the new list (proposition_list.stored), and the consoles are told."""
         if stored is None:
             return
         self.event = replace(self.event, propositions=definition.proposition_ids(stored))

@@ -264,9 +264,8 @@ async def _hand_counts(c: Connection, command: commands.Simple) -> None:
 async def _edit_propositions(c: Connection, command) -> None:
     """add_proposition, edit_proposition, move_proposition, remove_proposition."""
     action = type(command).__name__.removesuffix("Proposition").lower()
-    added = await c.debate.edit_propositions(c.event, action, getattr(command, "proposition", None),
-                                             getattr(command, "text", None), getattr(command, "after", None),
-                                             getattr(command, "index", None))
+    fields = (getattr(command, name, None) for name in ("proposition", "text", "after", "index"))
+    added = await c.debate.edit_propositions(c.event, action, *fields, plain=getattr(command, "plain", msgspec.UNSET))
     c.outbox.reply(protocol.ack(command.id, **({"proposition": added} if added else {})))
 
 

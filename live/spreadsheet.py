@@ -26,6 +26,7 @@ POINTS = "+0.0;-0.0;0.0"
 CHOICE_NAMES = {"agree": N_("Agree"), "disagree": N_("Disagree"), "neutral": N_("Neutral")}
 MARKERS = {"consensus": N_("Consensus"), "divided": N_("Divided")}
 HAND_MODES = {"hall": N_("Whole hall"), "perspectives": N_("Per perspective")}
+CHANNEL_NAMES = {"hall": N_("Hall"), "stream": N_("Stream"), "hands": N_("Show of hands")}
 STATUSES = {"visible": N_("Visible"), "answered": N_("Answered"), "waiting": N_("Waiting"), "rejected": N_("Rejected")}
 
 
@@ -101,7 +102,7 @@ def workbook(report: Mapping, language: str) -> bytes:
     _ = s._
     choices = [_(CHOICE_NAMES[c]) for c in CHOICES]
     pct = [f"{name} %" for name in choices]
-    results, split, shifts, moves = [], [], [], []
+    results, split, shifts, moves, apart = [], [], [], [], []
     for p in report["propositions"]:
         start = [p["id"], p["text"]]
         earlier = " | ".join(p.get("earlier") or ()) or None  # edited after votes came in
@@ -128,6 +129,14 @@ def workbook(report: Mapping, language: str) -> bytes:
                 else:
                     split.append([*start, int(key), name, group["voters"], *_counts_cells(group["counts"], group["voters"]),
                                   _("withheld") if group.get("withheld") else None])
+            for name, channel in r["channels"].items():
+                if channel is None:
+                    apart.append([*start, int(key), _(CHANNEL_NAMES[name]), None, *([None] * 6), _("too few votes")])
+                else:
+                    apart.append([*start, int(key), _(CHANNEL_NAMES[name]), channel["voters"],
+                                  *_counts_cells(channel["counts"], channel["voters"]),
+                                  _("withheld") if channel.get("withheld") else None])
+            apart.append([*start, int(key), _("Together"), voters, *_counts_cells(r["counts"], voters), None])
             if r["equal_weight"]:
                 split.append([*start, int(key), _("Equal weight") + " (" + ", ".join(r["equal_weight_groups"]) + ")",
                               None, None, None, None, *(weight[c] / 100 for c in CHOICES), None])
@@ -144,6 +153,8 @@ def workbook(report: Mapping, language: str) -> bytes:
                                    N_("Earlier text (edited)"), *(_("Flagged") + ": " + c for c in choices),
                                    N_("Voters without flagged")], results, {i: PERCENT for i in range(7, 10)})
     s.sheet(N_("By perspective"), head + [N_("Perspective"), N_("Voters"), *choices, *pct, N_("Note")], split,
+            {i: PERCENT for i in range(8, 11)})
+    s.sheet(N_("Hall and stream"), head + [N_("Channel"), N_("Voters"), *choices, *pct, N_("Note")], apart,
             {i: PERCENT for i in range(8, 11)})
     s.sheet(N_("Shift"), head[:2] + [N_("Group"), N_("Shift in agree (percentage points)")], shifts, {3: POINTS})
     s.sheet(N_("Who moved"), head[:2] + [N_("Round 1"), N_("Round 2"), N_("Participants")], moves, {})

@@ -24,6 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import msgspec
 from playwright.async_api import async_playwright
 from websockets.asyncio.client import connect
 
@@ -136,7 +137,7 @@ async def main(out: Path) -> None:
 async def photograph(app: LiveProcess, out: Path) -> None:
     random.seed(7)
     event = post_json(app.url + "/api/events", {
-        "title": DEMO.title, "propositions": DEMO.propositions, "allow_neutral": True, "language": "nl",
+        "title": DEMO.title, "propositions": msgspec.to_builtins(DEMO.propositions), "allow_neutral": True, "language": "nl",
         "perspectives": DEMO.perspectives, "min_group": 3, "premoderation": True}, PASSWORD)
     code, key = event["code"], event["moderator_key"]
     # the links name the public address; the browser here talks to the local one
@@ -170,7 +171,9 @@ async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, mo
     form = await laptop_context.new_page()
     await form.goto(app.url + "/new")
     await form.get_by_label("Titel").fill("Jubileumdebat Werkplaatsen Sociaal Domein")
-    await form.get_by_label("Stellingen").fill("\n".join(DEMO.propositions))
+    await form.get_by_label("Stellingen").fill("\n".join(
+        line for item in DEMO.propositions
+        for line in ([item] if isinstance(item, str) else [item.text, "> " + item.plain])))
     await form.get_by_label("Perspectieven").fill("\n".join(DEMO.perspectives))
     await form.evaluate("document.activeElement.blur()")
     await shoot(form, out, "new-event", full_page=True)
@@ -188,6 +191,10 @@ async def views(browser, app: LiveProcess, out: Path, code: str, event: dict, mo
     first = len(HALL) * 2 // 3
     for client, (_, choice) in zip(phones[:first], HALL[:first]):
         await client.request(type="vote", proposition="p1", choice=choice)
+    await phone.get_by_test_id("plain").wait_for()
+    await shoot(phone, out, "phone-plain")  # the proposition with its plain-language line
+    await phone.get_by_role("button", name="Eenvoudige taal").tap()
+    await phone.get_by_test_id("plain").wait_for(state="hidden")
     await shoot(phone, out, "phone-vote")
 
     small_context = await browser.new_context(**SMALL_PHONE)

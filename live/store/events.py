@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from redis.exceptions import WatchError
 
 from .. import definition
+from .. import propositions as proposition_list
 from ..definition import EventDefinition
 from ..errors import RuleError
 from ..keys import Keys
@@ -29,7 +30,7 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
         "title": event.title,
         "language": event.language,
         "allow_neutral": "1" if event.allow_neutral else "0",
-        "propositions": orjson.dumps(definition.stored(event.propositions)).decode(),
+        "propositions": orjson.dumps(proposition_list.stored(event.propositions)).decode(),
         "perspectives": orjson.dumps(list(event.perspectives)).decode(),
         "min_group": str(event.min_group),
         "accent": event.accent or "",
@@ -222,7 +223,7 @@ class EventStore(RedisStore):
                     propositions, counter = change(event, current, has_votes, int(raw.get("pcounter") or 0))
                     gone = {p.id for p in event.propositions} - {p.id for p in propositions}
                     pipe.multi()
-                    pipe.hset(event_key, mapping={"propositions": orjson.dumps(definition.stored(propositions)).decode(),
+                    pipe.hset(event_key, mapping={"propositions": orjson.dumps(proposition_list.stored(propositions)).decode(),
                                                   "pcounter": str(counter)})
                     for proposition in gone:
                         pipe.hdel(props_key, proposition)
@@ -231,7 +232,7 @@ class EventStore(RedisStore):
                     pipe.pexpireat(props_key, event.expires_at)
                     state = replace(state, seq=state.seq + 1)
                     pipe.hset(state_key, mapping=state_fields(state))
-                    self._publish_in(pipe, code, notice(state, definition.stored(propositions)))
+                    self._publish_in(pipe, code, notice(state, proposition_list.stored(propositions)))
                     await pipe.execute()
                     return replace(event, propositions=propositions), state
                 except WatchError:

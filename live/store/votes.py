@@ -41,8 +41,10 @@ def tally_from(fields: dict[str, str], proposition: str, round_: int) -> Tally:
                 total[choice] = int(value)
             elif index.isdigit():
                 by.setdefault(int(index), {})[choice] = int(value)
+    stream = {field[len(f"s{round_}:"):]: int(value) for field, value in fields.items()
+              if field.startswith(f"s{round_}:") and field[len(f"s{round_}:"):] in CHOICES}
     return Tally.of(proposition, round_, phones=phones, phones_by=phones_by, hands=hands, hands_by=hands_by,
-                    version=int(fields.get("v") or 0), flagged=flagged, flagged_by=flagged_by)
+                    version=int(fields.get("v") or 0), flagged=flagged, flagged_by=flagged_by, stream=stream)
 
 
 def choice_of(stored_vote: str) -> str:
@@ -126,7 +128,7 @@ class VoteStore(RedisStore):
                         expires_at: int) -> VoteOutcome:
         keys = [self.keys.props(code), self.keys.state(code), self.keys.votes(code, proposition),
                 self.keys.counts(code, proposition), self.keys.perspectives(code), self.keys.flagged(code),
-                self.keys.event(code), self.keys.holders(code)]
+                self.keys.event(code), self.keys.holders(code), self.keys.channels(code)]
         reply = await self._votes.submit(keys, [proposition, participant, choice, expires_at])
         if reply[0] != "ok":
             return VoteOutcome(error=reply[0])
@@ -135,6 +137,14 @@ class VoteStore(RedisStore):
     @redis_errors
     async def read_tally(self, code: str, proposition: str, round_: int) -> Tally:
         return tally_from(await self.redis.hgetall(self.keys.counts(code, proposition)), proposition, round_)
+
+    @redis_errors
+    async def join_stream(self, code: str, participant: str, expires_at: int) -> None:
+        """A fresh identity that came through the stream's link: its votes count as the stream's."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.channels(code), participant, "stream")
+            pipe.pexpireat(self.keys.channels(code), expires_at)
+            await pipe.execute()
 
     @redis_errors
     async def set_hand_count(self, code: str, proposition: str, round_: int, counts: dict[str, int],

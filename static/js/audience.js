@@ -49,7 +49,31 @@ const el = {
   voteDot: $('vote-dot'),
   questionsPanel: $('panel-questions'),
   qEmpty: $('q-empty'),
+  plainBox: $('plain-box'),
+  plain: $('prop-plain'),
+  plainToggle: $('plain-toggle'),
+  choices: $('choices'),
 };
+
+// The plain-language line (B1) under a proposition that has one: shown unless this device
+// switched it off (remembered); when shown it is read out with the proposition (it is in the
+// same live region) and is part of the vote buttons' group name.
+const PLAIN_KEY = 'live:plain';
+let plainOn = store.get(PLAIN_KEY, 'on') !== 'off';
+el.plainToggle.addEventListener('click', () => {
+  plainOn = !plainOn;
+  store.set(PLAIN_KEY, plainOn ? 'on' : 'off');
+  render();
+});
+
+function renderPlain(prop) {
+  const plain = prop && typeof prop.plain === 'string' && prop.plain ? prop.plain : '';
+  show(el.plainBox, !!plain);
+  show(el.plain, !!plain && plainOn);
+  setText(el.plain, plain);
+  el.plainToggle.setAttribute('aria-pressed', String(plainOn));
+  el.choices.setAttribute('aria-labelledby', plain && plainOn ? 'prop-text prop-plain' : 'prop-text');
+}
 
 // Text of a failed command: the server's message, or ours when nothing came back.
 function failure(err) {
@@ -88,6 +112,7 @@ function render() {
     setText(el.round, state.round > 1 ? format(S.round, { n: num.n(state.round) }) : '');
     setText(el.text, prop.text);
     el.text.classList.toggle('is-long', prop.text.length > LONG);
+    renderPlain(prop);
     const open = state.phase === 'open';
     const chosen = shownChoice();
     const sending = !!pendingVote();

@@ -16,6 +16,7 @@ export function setupCount(ctx) {
     flaggedControls: $('flagged-controls'),
     exclude: $('exclude-flagged'),
     excludeStatus: $('exclude-flagged-status'),
+    channels: $('channels-line'),
     handCountText: $('hand-count-text'),
     equalWeight: $('equal-weight'),
     beforeAfter: $('before-after'),
@@ -110,6 +111,18 @@ export function setupCount(ctx) {
     show(el.flaggedControls, anyFlagged || excluded);
     el.exclude.setAttribute('aria-pressed', String(excluded));
     setText(el.excludeStatus, excluded ? S.excluded_on : S.excluded_off);
+
+    // The hall, the stream and the hands apart, once the stream took part (its own link).
+    const channels = tally && tally.channels ? tally.channels : null;
+    const streamed = !!channels && (channels.stream === null || (channels.stream && channels.stream.voters > 0));
+    show(el.channels, streamed);
+    if (streamed) {
+      setText(el.channels, ['hall', 'stream', 'hands'].map((name) => {
+        const part = channels[name];
+        return S.channels[name] + ': ' + (part ? figuresLine(part.counts, (v) => num.n(v)) + ' (' + num.n(part.voters) + ')'
+          : S.too_few);
+      }).join(' · '));
+    }
 
     const hands = tally && tally.manual ? tally.manual : null;
     show(el.handCount, !!hands);

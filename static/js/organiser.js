@@ -75,7 +75,11 @@ function setUpImport() {
     const out = [];
     for (const item of value) {
       if (typeof item === 'string') out.push(item);
-      else if (item && typeof item.text === 'string') out.push(item.text);
+      else if (item && typeof item.text === 'string') {
+        out.push(item.text);
+        // a proposition's plain-language line: the next line, starting with ">"
+        if (typeof item.plain === 'string' && item.plain.trim()) out.push('> ' + item.plain);
+      }
       else if (item && typeof item.name === 'string') out.push(item.name);
       else return null;
     }

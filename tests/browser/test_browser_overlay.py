@@ -3,13 +3,17 @@ inside the picture and overlapping nothing, live like the projector, hidden mean
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import httpx
 import pytest
+import segno
 from playwright.async_api import expect
 
 from ..support.clients import Moderator, Phone, create_event
-from .pages import open_page
+from ..support.servers import ADMIN_PASSWORD
+from .pages import Console, open_page
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent.parent / "docs" / "screenshots"
@@ -110,3 +114,48 @@ async def test_join_badge_sits_in_a_corner_with_the_qr_code(server, browser):
         assert (await page.request.get(f"{server.url}/overlay/{code}/sideways")).status == 404
     finally:
         await context.close()
+
+
+async def test_join_badge_is_the_streams_own_link_and_counts_its_audience_apart(server, browser):
+    """The overlay's badge shows the stream's link (/s/{code}) and its QR code, the projector keeps the hall's;
+    a phone that follows the badge's link and votes is counted as the stream's, one that types the code in
+    the hall as the hall's."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        event = (await http.post("/api/events", headers={"Authorization": f"Bearer {ADMIN_PASSWORD}"}, json={
+            "title": "Zaal en stream", "propositions": ["Een", "Twee"], "min_group": 1})).json()
+    code = event["code"]
+    moderator = await Moderator(server.ws_url, code, event["moderator_key"]).connect()
+    await moderator.command("goto", proposition="p1")
+    await moderator.command("open")
+    context, page, _ = await open_page(browser, f"{server.url}/overlay/{code}/join", (1920, 1080))
+    phones = []
+    try:
+        host = server.url.split("://", 1)[1]
+        await expect(page.locator(".join-line")).to_have_text(f"Kijkt u online? Stem via {host}/s/{code}")
+        assert await page.locator(".join-qr").get_attribute("src") == f"/qr/{code}/stream.svg"
+        shown = await page.request.get(f"{server.url}/qr/{code}/stream.svg")
+        expected = io.BytesIO()
+        segno.make(f"{server.url}/s/{code}", error="m").save(expected, kind="svg", scale=10, border=2, dark="#000",
+                                                             light="#fff", xmldecl=False)
+        assert await shown.body() == expected.getvalue()  # the QR code opens the stream's link
+        _, projector, _ = await open_page(browser, f"{server.url}/projector/{code}", (1280, 720))
+        assert await projector.locator(".join-panel .qr").get_attribute("src") == f"/qr/{code}.svg"
+        for link, choice in ((f"{server.url}/s/{code}", "Eens"), (f"{server.url}/", "Oneens")):
+            phone_context, phone, _ = await open_page(browser, link, (390, 844), mobile=True)
+            phones.append(phone_context)
+            if link.endswith("/"):
+                await phone.get_by_label("Code").fill(code)
+                await phone.get_by_role("button", name="Deelnemen").tap()
+            await phone.get_by_role("button", name=choice, exact=True).tap()
+            await expect(phone.locator("#status")).to_have_text("Uw stem is ontvangen ✓")
+        tally = await moderator.wait_latest("tally", lambda m: m["voters"] == 2)
+        assert tally["channels"]["stream"]["counts"]["agree"] == 1 and tally["channels"]["hall"]["counts"]["disagree"] == 1
+        console = await Console.open(browser, event)
+        phones.append(console.context)
+        await expect(console.page.get_by_test_id("channels")).to_have_text(
+            "Zaal: Eens 0 · Oneens 1 (1) · Stream: Eens 1 · Oneens 0 (1) · Handopsteken: Eens 0 · Oneens 0 (0)")
+    finally:
+        for phone_context in phones:
+            await phone_context.close()
+        await context.close()
+        await moderator.close()

@@ -68,7 +68,7 @@ async def test_phone_sees_phase_changes_and_its_vote_is_acked(server):
     await moderator.command("goto", proposition="p2")
     await moderator.command("open")
     opened = await phone.wait_latest("state", lambda m: m["phase"] == "open")
-    assert opened["proposition"] == {"id": "p2", "text": "Stelling twee", "index": 1}
+    assert opened["proposition"] == {"id": "p2", "text": "Stelling twee", "index": 1, "plain": None}
 
     assert (await phone.vote("p1", "agree"))["code"] == "voting_closed"  # not the current proposition
     assert (await phone.vote("p9", "agree"))["code"] == "unknown_proposition"

@@ -329,7 +329,7 @@ async def test_spreadsheet_and_csv_variants_match_the_results_api(server):
                                         "from_neutral": 1},
                               "test": {"left_agree": 1, "joined_agree": 2, "p_value": 1.0,
                                        "verdict": "too_close_to_call"}}
-    assert book.sheetnames == ["Uitslag", "Per perspectief", "Verschuiving", "Wie schoof op", "Vragen"]
+    assert book.sheetnames == ["Uitslag", "Per perspectief", "Zaal en stream", "Verschuiving", "Wie schoof op", "Vragen"]
     results = book["Uitslag"]
     header = [c.value for c in results[1]]
     assert header[:10] == ["Stelling", "Tekst", "Ronde", "Stemmers", "Eens", "Oneens", "Neutraal",

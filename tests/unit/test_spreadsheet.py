@@ -29,7 +29,7 @@ def test_workbook_cells_are_text_never_formulas():
                                 "shift": None, "transitions": None}],
               "questions": [{"text": "@SUM(1)", "name": "-Anna", "votes": 2, "status": "visible", "to": None}]}
     book = openpyxl.load_workbook(io.BytesIO(spreadsheet.workbook(report, "en")))
-    assert book.sheetnames == ["Results", "By perspective", "Shift", "Who moved", "Questions"]
+    assert book.sheetnames == ["Results", "By perspective", "Hall and stream", "Shift", "Who moved", "Questions"]
     cell = book["Results"]["B2"]
     assert cell.value == "=cmd|' /C calc'!A0" and cell.data_type == "s"
     assert book["Results"]["O2"].value == "Results not revealed"

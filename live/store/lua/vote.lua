@@ -1,4 +1,4 @@
--- One vote. KEYS: props, state, votes, counts, perspectives, flagged, event, holders.
+-- One vote. KEYS: props, state, votes, counts, perspectives, flagged, event, holders, channels.
 -- ARGV: proposition, participant, choice, expires_at_ms.
 -- Checks that the proposition is current and open, stores the participant's vote (with
 -- their perspective now; lua/perspective.lua moves it while voting is open) for the
@@ -9,7 +9,8 @@
 --   votes:  "<round>:<participant>" -> "<choice>" or "<choice>:<perspective index>"
 --   counts: "<round>:<choice>" (every phone), "<round>:<choice>:<index>" (phones of a
 --           perspective), "f<round>:<choice>[:<index>]" (the part from flagged
---           identities, lua/flag.lua), "v" -> version.
+--           identities, lua/flag.lua), "s<round>:<choice>" (the part from identities that
+--           joined through the stream's link: their channel never changes), "v" -> version.
 -- In a ticketed event (event hash "ticketed" = "1") only an identity that redeemed a
 -- ticket (lua/redeem.lua) votes: the check and the vote are one step.
 -- Returns {'ok', round, version} or {error code}.
@@ -26,6 +27,7 @@ local perspective = redis.call('HGET', KEYS[5], who)
 local value = choice
 if perspective then value = choice .. ':' .. perspective end
 local prev = redis.call('HGET', KEYS[3], field)
+local stream = redis.call('HEXISTS', KEYS[9], who) == 1
 local version
 if prev ~= value then
   redis.call('HSET', KEYS[3], field, value)
@@ -33,12 +35,14 @@ if prev ~= value then
     local prev_choice, prev_perspective = string.match(prev, '^([^:]+):?(.*)$')
     redis.call('HINCRBY', KEYS[4], r .. ':' .. prev_choice, -1)
     if prev_perspective ~= '' then redis.call('HINCRBY', KEYS[4], r .. ':' .. prev, -1) end
+    if stream then redis.call('HINCRBY', KEYS[4], 's' .. r .. ':' .. prev_choice, -1) end
   else
     redis.call('PEXPIREAT', KEYS[3], expires)
     redis.call('PEXPIREAT', KEYS[4], expires)
   end
   redis.call('HINCRBY', KEYS[4], r .. ':' .. choice, 1)
   if perspective then redis.call('HINCRBY', KEYS[4], r .. ':' .. value, 1) end
+  if stream then redis.call('HINCRBY', KEYS[4], 's' .. r .. ':' .. choice, 1) end
   if redis.call('HEXISTS', KEYS[6], who) == 1 then  -- a flagged identity voting again
     if prev then
       local prev_choice, prev_perspective = string.match(prev, '^([^:]+):?(.*)$')
