@@ -277,12 +277,14 @@ class Debate:
                 my_vote = await self.stores.votes.read_vote(event.code, *state.position, participant)
         if participant is not None:
             my_perspective = await self.perspective_name(event, participant)
+        # Read everything before showing the state here: a wait after it would let the room's
+        # state (without this phone's own vote) reach this socket before its snapshot.
+        my_ticket = await self.tickets.status(event, participant) if participant else None
         self.bus.show_state(event.code, state)
         room = self.bus.rooms.get(event.code)
         if room is not None and tally is not None:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
-        my_ticket = await self.tickets.status(event, participant) if participant else None
         return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged, round1)
 
     # --- questions --------------------------------------------------------------------

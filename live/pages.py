@@ -202,7 +202,7 @@ async def results_report(request: Request) -> Response:
     if not await may_see_results(request, event):
         return RedirectResponse(f"/moderate/{event.code}", status_code=303)
     language = use_language(request, event)
-    found = await request.state.report.results(event, sealed=False)
+    found = await request.state.report.results(event, sealed=False, flagged=True)
     return _no_store(render(request, "results.html", {
         "event": event, "results": found,
         "archived_at": _local_time(found["archived"]["at"], language) if found.get("archived") else None,

@@ -310,4 +310,9 @@ def csv_rows(report: Mapping) -> list[list]:
                 else:
                     rows.append([*start, round_, name, *group["counts"].values(), group["voters"],
                                  "", "", "", "", group_shift, "", "", "", "", "", "", earlier])
-    return [row + [""] * (len(CSV_HEADER) - len(row)) for row in rows]
+    rows = [row + [""] * (len(CSV_HEADER) - len(row)) for row in rows]
+    earlier_at = CSV_HEADER.index("earlier_text")  # on every row of an edited proposition
+    texts = {p["id"]: " | ".join(p["earlier"]) for p in report["propositions"] if p.get("earlier")}
+    for row in rows[1:]:
+        row[earlier_at] = texts.get(row[0], "")
+    return rows
