@@ -68,7 +68,7 @@ async def link(request: Request) -> Response:
             return api_error(400, "unknown_previous_proposition", "The earlier event has no such proposition.")
         previous = (earlier.code, given.previous["proposition"])
     try:
-        await request.state.debate.edit_propositions(event, "link", given.proposition, previous=previous)
+        await request.state.debate.editing.edit_propositions(event, "link", given.proposition, previous=previous)
     except RuleError as error:
         return api_error(400, error.code, "There is no such proposition in this event.")
     return JSONResponse({"proposition": given.proposition,

@@ -252,25 +252,25 @@ async def _moderate_question(c: Connection, command: commands.ModerateQuestion) 
 
 
 async def _hand_count(c: Connection, command: commands.HandCount) -> None:
-    await c.debate.set_hand_count(c.event, command.proposition, command.round,
+    await c.debate.editing.set_hand_count(c.event, command.proposition, command.round,
                                   msgspec.structs.asdict(command.counts), command.perspective)
     c.outbox.reply(protocol.ack(command.id))
 
 
 async def _hand_counts(c: Connection, command: commands.Simple) -> None:
-    c.outbox.reply(protocol.ack(command.id, items=await c.debate.hand_counts(c.event)))
+    c.outbox.reply(protocol.ack(command.id, items=await c.debate.editing.hand_counts(c.event)))
 
 
 async def _edit_propositions(c: Connection, command) -> None:
     """add_proposition, edit_proposition, move_proposition, remove_proposition."""
     action = type(command).__name__.removesuffix("Proposition").lower()
     fields = (getattr(command, name, None) for name in ("proposition", "text", "after", "index"))
-    added = await c.debate.edit_propositions(c.event, action, *fields, plain=getattr(command, "plain", msgspec.UNSET))
+    added = await c.debate.editing.edit_propositions(c.event, action, *fields, plain=getattr(command, "plain", msgspec.UNSET))
     c.outbox.reply(protocol.ack(command.id, **({"proposition": added} if added else {})))
 
 
 async def _edit_perspectives(c: Connection, command: commands.EditPerspectives) -> None:
-    await c.debate.edit_perspectives(c.event, command.perspectives)
+    await c.debate.editing.edit_perspectives(c.event, command.perspectives)
     c.outbox.reply(protocol.ack(command.id, perspectives=list(c.event.perspectives)))
 
 

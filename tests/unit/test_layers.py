@@ -36,6 +36,7 @@ FORBIDDEN_TRANSITIVELY = {
     "store": {"starlette", "uvicorn"},
     "bus": {"starlette", "uvicorn"},
     "debate": {"starlette", "uvicorn"},
+    "editing": {"starlette", "uvicorn"},
     "access": {"starlette", "uvicorn"},
     "report": {"starlette", "uvicorn"},
     "tickets": {"starlette", "uvicorn"},
@@ -48,7 +49,7 @@ FORBIDDEN_TRANSITIVELY = {
 # what a module must not import itself (it may use modules that do): the use cases build
 # no wire messages; the fan-out and the use cases talk to Redis only through the store.
 USE_CASE = {"redis", "live.protocol", "live.commands"}
-FORBIDDEN_DIRECTLY = {"bus": {"redis"}, "rooms": {"redis"}, "debate": USE_CASE, "access": USE_CASE,
+FORBIDDEN_DIRECTLY = {"bus": {"redis"}, "rooms": {"redis"}, "debate": USE_CASE, "editing": USE_CASE, "access": USE_CASE,
                       "report": USE_CASE, "tickets": USE_CASE, "archiver": USE_CASE}
 
 
