@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, archive_api, control, pages, signin, sockets, ticketing, web
+from . import api, archive_api, control, new_event, pages, signin, sockets, ticketing, web
 from .access import Access
 from .archiver import Archiver
 from .bus import Bus
@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/moderate/{code}/logout", signin.moderator_logout, methods=["POST"]),
         Route("/moderate/{code}/logout-all", signin.moderator_logout, methods=["POST"]),
         Route("/moderate/{code}/key", signin.rotate_moderator_key, methods=["POST"]),
-        Route("/new", pages.new_event_form, methods=["GET", "POST"]),
+        Route("/new", new_event.new_event_form, methods=["GET", "POST"]),
         Route("/healthz", api.healthz),
         Route("/api/events", api.create_event, methods=["POST"]),
         Route("/api/events/{code}/results", api.event_results),

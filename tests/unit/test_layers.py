@@ -28,6 +28,7 @@ FORBIDDEN_TRANSITIVELY = {
     "rooms": PURE | STORAGE | {"live.bus"},
     "sockets": {"redis"} | STORAGE,
     "pages": {"redis"} | STORAGE,
+    "new_event": {"redis"} | STORAGE,
     "api": {"redis"} | STORAGE,
     "signin": {"redis"} | STORAGE,
     "web": {"redis"} | STORAGE,
