@@ -58,7 +58,7 @@ class Editing:
                                    keep_earlier=has_votes, previous=previous, plain=plain), counter
 
         target = proposition if action in ("edit", "remove") else None
-        edited, state = await self.stores.events.edit_propositions(
+        edited, state = await self.stores.editing.edit_propositions(
             event.code, target, change, lambda new, stored: self.bus.state_notice(event.code, new, stored))
         room = self.bus.rooms.get(event.code)
         if room is not None:  # this worker at once; the others by the notice
@@ -69,7 +69,7 @@ class Editing:
     async def edit_perspectives(self, event: Event, given: list[str]) -> None:
         """Replace the perspectives, only before the first vote (atomic against votes)."""
         names = definition.perspectives(given)
-        edited, state = await self.stores.events.edit_perspectives(
+        edited, state = await self.stores.editing.edit_perspectives(
             event.code, names, lambda new: self.bus.state_notice(event.code, new, perspectives=list(names)))
         room = self.bus.rooms.get(event.code)
         if room is not None:  # this worker at once; the others by the notice

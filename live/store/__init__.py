@@ -5,6 +5,7 @@ in one place (base.redis_errors). Returns model objects.
 | module       | owns                                                            |
 |--------------|-----------------------------------------------------------------|
 | events.py    | events: create, load, list, delete, logo, moderator key, demo   |
+| editing.py   | editing the propositions and perspectives (WATCH/MULTI)         |
 | state.py     | the debate's state (WATCH/MULTI, publishing its notice inside)  |
 | votes.py     | votes, hand counts, perspectives; the only reader of the counts |
 | questions.py | questions from the floor                                        |
@@ -25,6 +26,7 @@ from redis.asyncio import Redis
 
 from ..keys import Keys
 from .archive import ArchiveStore
+from .editing import EditingStore
 from .events import EventStore
 from .guards import GuardStore
 from .notices import NoticeStore
@@ -40,6 +42,7 @@ __all__ = ["Stores"]
 @dataclass(frozen=True)
 class Stores:
     events: EventStore
+    editing: EditingStore
     state: StateStore
     votes: VoteStore
     questions: QuestionStore
@@ -60,7 +63,8 @@ class Stores:
         cluster, `sharded`: clients of single nodes made by `node_client`). `wait`:
         (replicas, ms) a vote waits for before it is acknowledged (WAIT)."""
         notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
-        return cls(events=EventStore(redis, keys, retention_days, notices), state=StateStore(redis, keys, notices),
+        return cls(events=EventStore(redis, keys, retention_days), editing=EditingStore(redis, keys, notices),
+                   state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
                    notices=notices, tickets=TicketStore(redis, keys), archives=ArchiveStore(redis, keys))

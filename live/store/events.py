@@ -1,26 +1,23 @@
 """Redis I/O for events: create, load, list, delete, the logo, the moderator key and
-session version, the demo's code, and values generated once for every worker."""
+session version, the demo's code, and values generated once for every worker (editing
+the propositions and perspectives is editing.py)."""
 
 from __future__ import annotations
 
 import base64
 import secrets
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import orjson
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
 
 from .. import definition
 from .. import propositions as proposition_list
 from ..definition import EventDefinition
-from ..errors import RuleError
 from ..keys import Keys
-from ..model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, DebateState, Event
+from ..model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, Event
 from .base import REDIS_ERRORS, RedisStore, lua, now_ms, redis_errors
-from .state import state_fields, state_from_fields
 
 CODE_TRIES = 20
 
@@ -73,16 +70,9 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
 
 
 class EventStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90, notices=None):
+    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
         super().__init__(redis, keys)
         self.retention_ms = retention_days * 86_400_000
-        self.notices = notices  # how a notice is published (PUBLISH, or SPUBLISH on a cluster)
-
-    def _publish_in(self, pipe, code: str, notice: bytes) -> None:
-        if self.notices is not None:
-            self.notices.publish_in(pipe, code, notice)
-        else:
-            pipe.publish(self.keys.channel(code), notice)
 
     async def ping(self) -> bool:
         try:
@@ -196,88 +186,6 @@ class EventStore(RedisStore):
     async def set_moderator_key(self, code: str, key: str) -> bool:
         """A new moderator key (the old one stops at once); False if there is no such event."""
         return bool(await self.redis.eval(lua("rekey"), 1, self.keys.event(code), key))
-
-    @redis_errors
-    async def edit_propositions(self, code: str, target: str | None, change, notice) -> tuple[Event, DebateState]:
-        """One edit of the list of propositions, atomic against votes and other moderators
-        (WATCH on the event, the state and the target's votes and counts; retried when any
-        changed). `change(event, current, has_votes, counter)` -> (propositions, counter).
-        In the same transaction the state's seq grows and `notice(state, stored)` is
-        published, so every client gets the new order, and in the order of the edits."""
-        event_key, props_key, state_key = self.keys.event(code), self.keys.props(code), self.keys.state(code)
-        watched = [event_key, state_key]
-        if target is not None:
-            watched += [self.keys.votes(code, target), self.keys.counts(code, target)]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(*watched)
-                    raw = await pipe.hgetall(event_key)
-                    event = event_from_hash(code, raw)
-                    if event is None:
-                        raise RuleError("unknown_event")
-                    state = state_from_fields(await pipe.hgetall(state_key))
-                    current = state.current
-                    has_votes = target is not None and (await pipe.hlen(watched[2]) > 0 or any(
-                        f.startswith("m") and int(v) > 0 for f, v in (await pipe.hgetall(watched[3])).items()))
-                    propositions, counter = change(event, current, has_votes, int(raw.get("pcounter") or 0))
-                    gone = {p.id for p in event.propositions} - {p.id for p in propositions}
-                    pipe.multi()
-                    pipe.hset(event_key, mapping={"propositions": orjson.dumps(proposition_list.stored(propositions)).decode(),
-                                                  "pcounter": str(counter)})
-                    for proposition in gone:
-                        pipe.hdel(props_key, proposition)
-                        pipe.delete(self.keys.votes(code, proposition), self.keys.counts(code, proposition))
-                    pipe.hset(props_key, mapping={p.id: p.text for p in propositions})
-                    pipe.pexpireat(props_key, event.expires_at)
-                    state = replace(state, seq=state.seq + 1)
-                    pipe.hset(state_key, mapping=state_fields(state))
-                    self._publish_in(pipe, code, notice(state, proposition_list.stored(propositions)))
-                    await pipe.execute()
-                    return replace(event, propositions=propositions), state
-                except WatchError:
-                    continue
-
-    @redis_errors
-    async def edit_perspectives(self, code: str, names: tuple[str, ...], notice) -> tuple[Event, DebateState]:
-        """Replace the perspectives, refused with `votes_cast` once any vote or hand count
-        exists (WATCH on the event, the state, the declarations and every proposition's
-        votes and counts: a vote in between retries the check). Declared perspectives
-        that keep their name keep it (under its new index); the others are withdrawn.
-        The state's seq grows and `notice(state)` is published in the same transaction."""
-        event_key, state_key, declared_key = self.keys.event(code), self.keys.state(code), self.keys.perspectives(code)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(event_key, state_key, declared_key)
-                    event = event_from_hash(code, await pipe.hgetall(event_key))
-                    if event is None:
-                        raise RuleError("unknown_event")
-                    ids = [p.id for p in event.propositions]
-                    await pipe.watch(*(k for p in ids for k in (self.keys.votes(code, p), self.keys.counts(code, p))))
-                    for proposition in ids:
-                        counts = await pipe.hgetall(self.keys.counts(code, proposition))
-                        if await pipe.hlen(self.keys.votes(code, proposition)) or any(
-                                f.startswith("m") and int(v) > 0 for f, v in counts.items()):
-                            raise RuleError("votes_cast")
-                    declared = await pipe.hgetall(declared_key)
-                    state = state_from_fields(await pipe.hgetall(state_key))
-                    moved = {who: str(names.index(event.perspectives[int(i) - 1]) + 1) for who, i in declared.items()
-                             if i.isdigit() and 0 < int(i) <= len(event.perspectives)
-                             and event.perspectives[int(i) - 1] in names}
-                    pipe.multi()
-                    pipe.hset(event_key, "perspectives", orjson.dumps(list(names)).decode())
-                    pipe.delete(declared_key)
-                    if moved:
-                        pipe.hset(declared_key, mapping=moved)
-                        pipe.pexpireat(declared_key, event.expires_at)
-                    state = replace(state, seq=state.seq + 1)
-                    pipe.hset(state_key, mapping=state_fields(state))
-                    self._publish_in(pipe, code, notice(state))
-                    await pipe.execute()
-                    return replace(event, perspectives=names), state
-                except WatchError:
-                    continue
 
     @redis_errors
     async def demo_code(self) -> str | None:
