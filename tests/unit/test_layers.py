@@ -17,6 +17,7 @@ FORBIDDEN_TRANSITIVELY = {
     "model": PURE | STORAGE,
     "definition": PURE | STORAGE,
     "results": PURE | STORAGE,
+    "results_csv": PURE | STORAGE,
     "spreadsheet": PURE | STORAGE,
     "questions": PURE | STORAGE,
     "keys": PURE | {"live"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from live import results
+from live import results, results_csv
 from live.model import Tally
 
 PERSPECTIVES = ("Burger", "Professional", "Gemeente")
@@ -262,7 +262,7 @@ def test_csv_rows_carry_phones_hands_and_the_earlier_text():
     r = figures({"agree": 3, "m:agree": 2})
     report = {"propositions": [{"id": "p1", "text": "Nieuw", "earlier": ["Oud", "Ouder"], "shift": None,
                                 "rounds": {"1": r}}]}
-    header, total = results.csv_rows(report)[:2]
+    header, total = results_csv.csv_rows(report)[:2]
     row = dict(zip(header, total))
     assert (row["agree"], row["voters"], row["manual_agree"], row["phone_agree"], row["phone_voters"]) == (5, 5, 2, 3, 3)
     assert row["manual_for"] == "hall" and row["earlier_text"] == "Oud | Ouder"
