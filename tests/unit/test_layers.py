@@ -28,6 +28,7 @@ FORBIDDEN_TRANSITIVELY = {
     "notices": PURE | STORAGE,
     "rooms": PURE | STORAGE | {"live.bus"},
     "sockets": {"redis"} | STORAGE,
+    "socket_commands": {"redis"} | STORAGE,
     "pages": {"redis"} | STORAGE,
     "new_event": {"redis"} | STORAGE,
     "api": {"redis"} | STORAGE,
