@@ -9,9 +9,10 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from . import definition, results_csv, spreadsheet
+from . import definition, spreadsheet
 from .auth import bearer
 from .errors import ValidationError
+from .results_csv import csv_rows
 from .signin import may_see_results, organiser_or_bearer
 from .web import address, api_error, base_url, declared_length, event_or_404, event_urls, record_or_404
 
@@ -82,7 +83,7 @@ def _csv(request: Request, rows: list[list], filename: str) -> Response:
 
 async def results_csv(request: Request) -> Response:
     event = await record_or_404(request)
-    return _csv(request, results_csv.csv_rows(await _results(request, event)), f"results-{event.code}.csv")
+    return _csv(request, csv_rows(await _results(request, event)), f"results-{event.code}.csv")
 
 
 async def results_xlsx(request: Request) -> Response:
