@@ -204,7 +204,7 @@ class LiveControl:
                                              "allow_neutral": True, "language": "nl"})
             response.raise_for_status()
             event = response.json()
-        self.code = event["code"]
+        self.code, self.moderator_key = event["code"], event["moderator_key"]
         hostport = f"{host}:{port}"
         self.projector = await connect(lambda: Observer(hostport, f"/ws/{self.code}/projector", run), host, port)
         self.moderator = await connect(lambda: Observer(hostport, f"/ws/{self.code}/moderator", run,
@@ -227,8 +227,11 @@ class LiveControl:
 
     async def stored(self, proposition: str, round_: int = 1) -> dict[str, int]:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as http:
-            response = await http.get(f"/api/events/{self.code}/results",  # unrevealed counts: organisers only
-                                      headers={"Authorization": f"Bearer {self.admin_password}"})
+            # unrevealed counts: moderators and organisers only. The moderator key, not the
+            # organiser's password: the API tries a Bearer as the moderator key first and counts
+            # the password as a wrong key, which after six phases blocks this address.
+            response = await http.get(f"/api/events/{self.code}/results",
+                                      headers={"Authorization": f"Bearer {self.moderator_key}"})
             response.raise_for_status()
         found = next(p for p in response.json()["propositions"] if p["id"] == proposition)
         return found["rounds"][str(round_)]["counts"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from .servers import ROOT, machine_busy
 
+FAST = os.environ.get("BENCH_FAST_PATH", "")
 CONFIGS = {  # name: loadtest arguments
     "bare-starlette": ["--target", "bare-starlette"],
     "bare-starlette-batched": ["--target", "bare-starlette-batched"],
@@ -37,6 +39,12 @@ CONFIGS = {  # name: loadtest arguments
                                   "--server-env", f"PYTHONPATH={ROOT / 'bench' / 'gcfix'}"],
     "live-1w-gc": ["--target", "live", "--workers", "1", "--server-env", f"PYTHONPATH={ROOT / 'bench' / 'gcfix'}"],
     "live-2w-gc": ["--target", "live", "--workers", "2", "--server-env", f"PYTHONPATH={ROOT / 'bench' / 'gcfix'}"],
+    # uvloop and hiredis (issue 14), measured before choosing them: `-fast` puts the folder in
+    # BENCH_FAST_PATH (made with `pip install --target DIR uvloop hiredis`) on the servers'
+    # path; uvicorn then runs on uvloop and redis-py parses replies with hiredis.
+    "bare-starlette-batched-gc-fast": ["--target", "bare-starlette-batched", "--server-env",
+                                       f"PYTHONPATH={ROOT / 'bench' / 'gcfix'}:{FAST}"],
+    "live-1w-fast": ["--target", "live", "--workers", "1", "--server-env", f"PYTHONPATH={FAST}"],
 }
 
 
@@ -61,7 +69,7 @@ def run_one(config: str, phones: int, args) -> dict:
     out = Path(args.out).with_suffix(".last.json")
     argv = [sys.executable, "-m", "bench.loadtest", *CONFIGS[config], "--phones", str(phones),
             "--window", str(args.window), "--flood", str(args.flood), "--json", str(out),
-            "--timeout", str(args.timeout), "--nice", str(args.nice)]
+            "--timeout", str(args.timeout), "--nice", str(args.nice), "--later", args.later]
     try:
         done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout + 60)
     except subprocess.TimeoutExpired:
@@ -80,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--configs", help="comma-separated, in this order (default: all but the -gc ones; "
                         "with --summary: every configuration found)")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--later", default="", help="loadtest's --later (later propositions: bench/matrix.py)")
     parser.add_argument("--window", type=float, default=10.0)
     parser.add_argument("--flood", type=float, default=5.0)
     parser.add_argument("--timeout", type=float, default=115.0, help="per run, in seconds")
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             results = [r for r in results if r["config"] in args.configs.split(",")]
         print(tables(results, args.configs.split(",") if args.configs else None))
         return 0
-    args.configs = args.configs or ",".join(c for c in CONFIGS if not c.endswith("-gc"))
+    args.configs = args.configs or ",".join(c for c in CONFIGS if not c.endswith(("-gc", "-fast")))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     results = []
     for phones in [int(n) for n in args.sizes.split(",")]:

@@ -229,8 +229,9 @@ class Debate:
     # --- questions --------------------------------------------------------------------
 
     async def ask(self, event: Event, participant: str, text: str, name: str | None,
-                  to: str | None = None) -> tuple[str, str]:
-        """Store a question from the floor. Returns (question id, status). Raises RuleError."""
+                  to: str | None = None) -> tuple[str, str, int]:
+        """Store a question from the floor. Returns (question id, status, questions version).
+        Raises RuleError."""
         text, name = questions.clean_question(text), questions.clean_name(name)
         if to is not None and event.perspective_index(to) is None:
             raise RuleError("unknown_perspective")
@@ -242,7 +243,7 @@ class Debate:
             raise RuleError(result)
         question, status, version = result
         await self.bus.announce_questions(event.code, version)
-        return question, status
+        return question, status, version
 
     async def upvote(self, event: Event, participant: str, question: str, on: bool) -> int:
         await self.tickets.require(event, participant)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 
 MAX_REPLIES = 32  # a socket that does not read loses its oldest replies, never the hall's time
+ASKING = -1  # Outbox.waiting while the participant's question is being stored
 
 
 class Outbox:
@@ -19,7 +20,7 @@ class Outbox:
     state, tally and presence are single slots in which the newest replaces the older."""
 
     __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
-                 "_presence", "_questions", "_status", "_wake", "has_waiting", "_close_code", "by_key", "session")
+                 "_presence", "_questions", "_status", "_wake", "waiting", "_close_code", "by_key", "session")
 
     def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
         self.role = role
@@ -33,7 +34,9 @@ class Outbox:
         self._questions: str | None = None
         self._status: str | None = None
         self._wake = asyncio.Event()
-        self.has_waiting = False  # this participant has questions waiting for moderation
+        # This participant's questions waiting for moderation: 0 none, ASKING while an ask is
+        # on its way to Redis, else the questions version of their newest ask (rooms.py).
+        self.waiting = 0
         self._close_code: int | None = None
         self.by_key = False  # a moderator socket opened with the key (not a session): closes on a new key
         self.session = None  # the moderator session (device) a socket was opened with: closes on its logout

@@ -153,7 +153,7 @@ class Room:
 
     def waiting_askers(self) -> list[str]:
         """Participants here with questions waiting for moderation (their lists differ)."""
-        return [outbox.participant for outbox in self.outboxes["audience"] if outbox.has_waiting]
+        return [outbox.participant for outbox in self.outboxes["audience"] if outbox.waiting]
 
     def send_questions(self, lists: QuestionLists) -> None:
         """Give each socket its view of one read of the question lists."""
@@ -165,7 +165,11 @@ class Room:
             if lists.own_waiting.get(outbox.participant):
                 outbox.questions(protocol.own_questions(lists, wall, outbox.participant))
             else:
-                outbox.has_waiting = False
+                # Nothing waiting any more only if this read asked for the participant's own
+                # list and saw their newest ask: a read that began before it (a resync, an
+                # upvote's refresh) must not drop them from the refresh their ask triggers.
+                if outbox.participant in lists.own_waiting and 0 < outbox.waiting <= lists.version:
+                    outbox.waiting = 0
                 outbox.questions(public)
         if self.outboxes["moderator"]:
             message = protocol.moderator_questions(lists)

@@ -16,7 +16,7 @@ from . import commands, protocol
 from .clock import now_ms
 from .errors import StoreUnavailable
 from .model import MODERATOR_COMMANDS, Event
-from .outbox import Outbox
+from .outbox import ASKING, Outbox
 from .rooms import Room
 
 if TYPE_CHECKING:
@@ -72,8 +72,12 @@ async def _sync(c: Connection, command: commands.Sync) -> None:
 
 async def _ask(c: Connection, command: commands.Ask) -> None:
     # Before asking: the refresh that the question triggers must include the asker's own list.
-    c.outbox.has_waiting = True
-    question, state = await c.debate.ask(c.event, c.outbox.participant, command.text, command.name, command.to)
+    before, c.outbox.waiting, version = c.outbox.waiting, ASKING, None
+    try:
+        question, state, version = await c.debate.ask(c.event, c.outbox.participant, command.text,
+                                                      command.name, command.to)
+    finally:  # this ask's version while it waits; after an error, or shown at once, as it was
+        c.outbox.waiting = version if version is not None and state == "waiting" else before
     c.outbox.reply(protocol.ack(command.id, question=question, status=state))
 
 

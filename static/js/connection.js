@@ -471,7 +471,7 @@ export function weighedGroups(tally) {
    few voters to be shown. pctInSegment (the projector): the share inside each segment and
    the voters after the bar; otherwise (the phone) the voters after the name and the shares
    as text under the bar. */
-export function drawSplitList(list, groups, order, choices, S, num, { pctInSegment = false } = {}) {
+export function drawSplitList(list, groups, order, choices, S, num, { pctInSegment = false, pctMin = 12 } = {}) {
   const names = order.filter((name) => name in groups)
     .concat(Object.keys(groups).filter((name) => !order.includes(name)));
   list.textContent = '';
@@ -495,7 +495,7 @@ export function drawSplitList(list, groups, order, choices, S, num, { pctInSegme
       const seg = make('span', 'seg bar-' + choice);
       seg.style.setProperty('--share', String(pct));
       // the share in the segment itself when there is room for it
-      if (pctInSegment && pct >= 12) seg.textContent = num.pct(pct);
+      if (pctInSegment && pct >= pctMin) seg.textContent = num.pct(pct);
       bar.append(seg);
     }
     if (pctInSegment) {

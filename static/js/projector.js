@@ -228,7 +228,8 @@ function renderSplit() {
   el.splitList.textContent = '';
   if (!groups) return;
   el.splitList.style.setProperty('--rows', String(Object.keys(groups).length));
-  drawSplitList(el.splitList, groups, cfg.perspectives, choices(), S, num, { pctInSegment: true });
+  // the shares in type for the back row: only in a segment wide enough for them (the pattern marks the rest)
+  drawSplitList(el.splitList, groups, cfg.perspectives, choices(), S, num, { pctInSegment: true, pctMin: 25 });
 }
 
 function choices() {

@@ -101,13 +101,14 @@ async def test_attribution_follows_perspective_under_concurrency(redis_url):
     close, changing a perspective moves nothing (frozen); in round 2 only round 2 moves."""
     import random
 
-    import redis.asyncio as aioredis
+    from live.store.connect import open_clients
 
     from ..support.servers import Server, make_settings
 
     settings = make_settings(redis_url)
     a, b = await Server(settings).start(), await Server(settings).start()
-    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    clients = await open_clients(redis_url)  # a cluster client on a cluster
+    client = clients.redis
     try:
         event = await create_event(a.url, propositions=("Een",), perspectives=PERSPECTIVES, min_group=1)
         code = event["code"]
@@ -171,7 +172,7 @@ async def test_attribution_follows_perspective_under_concurrency(redis_url):
         for c in (moderator, *phones):
             await c.close()
     finally:
-        await client.aclose()
+        await clients.aclose()
         await a.stop()
         await b.stop()
 
