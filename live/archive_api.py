@@ -35,6 +35,8 @@ class Link(msgspec.Struct, forbid_unknown_fields=True):
 
 
 _link = msgspec.json.Decoder(Link)
+LINK_ERRORS = {"unknown_previous_event": "The earlier event does not exist here.",
+               "unknown_previous_proposition": "The earlier event has no such proposition."}
 
 
 def _code(request: Request) -> str | None:
@@ -59,18 +61,13 @@ async def link(request: Request) -> Response:
     except (msgspec.DecodeError, msgspec.ValidationError):
         return api_error(400, "bad_request", 'Expected {"proposition": "<id>", "previous": '
                                              '{"code": "<code>", "proposition": "<id>"} or null}.')
-    previous = None
-    if given.previous is not None:
-        earlier = await request.state.debate.earlier_event(given.previous.get("code", ""))
-        if earlier is None or earlier.code == event.code:
-            return api_error(400, "unknown_previous_event", "The earlier event does not exist here.")
-        if earlier.proposition(given.previous.get("proposition", "")) is None:
-            return api_error(400, "unknown_previous_proposition", "The earlier event has no such proposition.")
-        previous = (earlier.code, given.previous["proposition"])
+    previous = given.previous
     try:
-        await request.state.debate.editing.edit_propositions(event, "link", given.proposition, previous=previous)
+        previous = await request.state.debate.editing.link(
+            event, given.proposition, None if previous is None else (previous.get("code", ""),
+                                                                     previous.get("proposition", "")))
     except RuleError as error:
-        return api_error(400, error.code, "There is no such proposition in this event.")
+        return api_error(400, error.code, LINK_ERRORS.get(error.code, "There is no such proposition in this event."))
     return JSONResponse({"proposition": given.proposition,
                          "previous": {"code": previous[0], "proposition": previous[1]} if previous else None})
 

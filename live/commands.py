@@ -92,6 +92,17 @@ class RemoveProposition(msgspec.Struct):
     id: MessageId = None
 
 
+class EarlierProposition(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(max_length=32)]
+    proposition: PropositionId
+
+
+class LinkProposition(msgspec.Struct):
+    proposition: PropositionId
+    previous: EarlierProposition | None  # null unlinks
+    id: MessageId = None
+
+
 class EditPerspectives(msgspec.Struct):
     # Generous raw limits: cleaned and limited by definition.perspectives.
     perspectives: Annotated[list[Annotated[str, msgspec.Meta(max_length=200)]], msgspec.Meta(max_length=50)]
@@ -182,7 +193,7 @@ COMMANDS: dict[str, dict[str, type]] = {
                   "join_panel": JoinPanel,
                   "add_proposition": AddProposition, "edit_proposition": EditProposition,
                   "move_proposition": MoveProposition, "remove_proposition": RemoveProposition,
-                  "edit_perspectives": EditPerspectives,
+                  "edit_perspectives": EditPerspectives, "link_proposition": LinkProposition,
                   "exclude_flagged": ExcludeFlagged},
 }
 

@@ -43,7 +43,7 @@ class Debate:
         self.stores = stores
         self.bus = bus
         self.tickets = Tickets(stores)  # ticketed join (vote.lua checks the ticket with the vote)
-        self.editing = Editing(stores, bus)  # editing the debate: propositions, perspectives, hand counts
+        self.editing = Editing(stores, bus, self.earlier_event)  # editing the debate: propositions, perspectives, hand counts
 
     async def healthy(self) -> bool:
         return await self.stores.events.ping()

@@ -7,6 +7,8 @@ Knows the model, the stores and the bus; knows nothing of HTTP, WebSockets or th
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from . import definition
 from . import propositions as proposition_list
 from .bus import Bus
@@ -16,9 +18,10 @@ from .store import Stores
 
 
 class Editing:
-    def __init__(self, stores: Stores, bus: Bus):
+    def __init__(self, stores: Stores, bus: Bus, earlier_event: Callable[[str], Awaitable[Event | None]]):
         self.stores = stores
         self.bus = bus
+        self.earlier_event = earlier_event  # an event or archive by its code (Debate.earlier_event)
 
     async def set_hand_count(self, event: Event, proposition: str, round_: int, counts: dict[str, int],
                              perspective: str | None) -> None:
@@ -65,6 +68,21 @@ class Editing:
             room.set_propositions(proposition_list.stored(edited.propositions))
         self.bus.show_state(event.code, state)
         return added
+
+    async def link(self, event: Event, proposition: str,
+                   previous: tuple[str, str] | None) -> tuple[str, str] | None:
+        """Link a proposition to its predecessor (earlier code, proposition id) at an earlier
+        event or archive, or unlink it (None). Returns the stored link. Raises RuleError:
+        unknown_previous_event, unknown_previous_proposition, unknown_proposition."""
+        if previous is not None:
+            earlier = await self.earlier_event(previous[0])
+            if earlier is None or earlier.code == event.code:
+                raise RuleError("unknown_previous_event")
+            if earlier.proposition(previous[1]) is None:
+                raise RuleError("unknown_previous_proposition")
+            previous = (earlier.code, previous[1])
+        await self.edit_propositions(event, "link", proposition, previous=previous)
+        return previous
 
     async def edit_perspectives(self, event: Event, given: list[str]) -> None:
         """Replace the perspectives, only before the first vote (atomic against votes)."""

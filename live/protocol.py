@@ -42,6 +42,8 @@ ERROR_TEXT = {
     "is_current": N_("This proposition is on the screen now: move to another one first."),
     "bad_index": N_("There is no such place in the list of propositions."),
     "proposition_text": N_("A proposition needs a text of at most 500 characters."),
+    "unknown_previous_event": N_("There is no earlier debate or archive with this code on this server."),
+    "unknown_previous_proposition": N_("The earlier debate has no such proposition."),
     "hand_count_mode": N_("A show of hands is already saved for the other kind of group (whole hall or per "
                           "perspective) in this round: clear that one first, so that nobody is counted twice."),
     "votes_cast": N_("Votes have been cast: the perspectives can no longer be changed."),

@@ -120,6 +120,14 @@ async def _edit_propositions(c: Connection, command) -> None:
     c.outbox.reply(protocol.ack(command.id, **({"proposition": added} if added else {})))
 
 
+async def _link_proposition(c: Connection, command: commands.LinkProposition) -> None:
+    given = command.previous
+    linked = await c.debate.editing.link(c.event, command.proposition,
+                                         None if given is None else (given.code, given.proposition))
+    c.outbox.reply(protocol.ack(command.id, proposition=command.proposition,
+                                previous=None if linked is None else {"code": linked[0], "proposition": linked[1]}))
+
+
 async def _edit_perspectives(c: Connection, command: commands.EditPerspectives) -> None:
     await c.debate.editing.edit_perspectives(c.event, command.perspectives)
     c.outbox.reply(protocol.ack(command.id, perspectives=list(c.event.perspectives)))
@@ -150,7 +158,7 @@ HANDLERS = {
     "question": _moderate_question, "hand_count": _hand_count, "hand_counts": _hand_counts,
     **dict.fromkeys(("add_proposition", "edit_proposition", "move_proposition", "remove_proposition"),
                     _edit_propositions),
-    "edit_perspectives": _edit_perspectives, "countdown": _countdown,
+    "edit_perspectives": _edit_perspectives, "link_proposition": _link_proposition, "countdown": _countdown,
     "settings": _question_settings,
     **{name: _debate_command(name) for name in MODERATOR_COMMANDS},
 }

@@ -2,9 +2,11 @@
    current one), fix its text in place, move it up or down (buttons or drag), remove one
    without votes.
    Each is one command (add_proposition, edit_proposition, move_proposition,
-   remove_proposition); the new list comes back to every console as `propositions`.
+   remove_proposition, link_proposition: moderator-link.js); the new list comes back to
+   every console as `propositions`.
    And the perspectives, before the first vote (edit_perspectives). */
 import { setText } from './connection.js';
+import { linkInPlace } from './moderator-link.js';
 
 export function setupEdit(ctx) {
   const { S } = ctx;
@@ -28,7 +30,7 @@ export function setupEdit(ctx) {
     button.dataset.tool = name;
     button.setAttribute('aria-label', label);
     button.title = label;
-    button.textContent = { up: '↑', down: '↓', edit: '✎', remove: '✕' }[name];
+    button.textContent = { up: '↑', down: '↓', edit: '✎', link: '⇆', remove: '✕' }[name];
     button.addEventListener('click', () => action(button));
     return button;
   }
@@ -53,7 +55,10 @@ export function setupEdit(ctx) {
       if (!window.confirm(S.confirm_remove)) return;
       ctx.run('edit', { type: 'remove_proposition', proposition: p.id }, b);
     });
-    bar.append(up, down, edit, remove);
+    // the same stelling at an earlier debate, for the trend (a linked one shows it pressed)
+    const link = tool(p.linked ? S.linked : S.link, 'link', () => linkInPlace(ctx, li, p, report));
+    link.setAttribute('aria-pressed', String(!!p.linked));
+    bar.append(up, down, edit, link, remove);
     li.append(bar);
     // by drag as well: drop a proposition on another to take its place
     li.draggable = true;

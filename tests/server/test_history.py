@@ -202,3 +202,40 @@ async def test_history_of_unknown_codes_and_propositions(server):
         unknown = await http.get(f"/api/events/{a['code']}/history/p9")
         assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_proposition"
         assert (await http.get("/api/events/ZZZZZZ/history/p1")).status_code == 404
+
+
+async def test_a_console_links_and_unlinks_a_proposition_by_hand(server):
+    """`link_proposition` from the moderator's socket: the same stelling, re-worded, at an earlier
+    debate. Every console sees it linked, the results API gets its history; bad links get a typed error
+    with the command's id and change nothing; null unlinks it again."""
+    a = await post_event(server.url, {"title": "2018", "propositions": ["Zitten we op koers?", "Iets anders"]})
+    b = await post_event(server.url, {"title": "2026", "propositions": ["Zijn we nog op koers?"]})
+    console = await Moderator(server.ws_url, b["code"], b["moderator_key"]).connect()
+    other = await Moderator(server.ws_url, b["code"], b["moderator_key"]).connect()
+    try:
+        for n, (previous, error) in enumerate((({"code": "ZZZZZZ", "proposition": "p1"}, "unknown_previous_event"),
+                                ({"code": b["code"], "proposition": "p1"}, "unknown_previous_event"),
+                                ({"code": a["code"], "proposition": "p9"}, "unknown_previous_proposition"))):
+            reply = await console.request({"type": "link_proposition", "proposition": "p1", "previous": previous,
+                                           "id": f"bad-link-{n}"})
+            assert reply["type"] == "error" and reply["code"] == error and reply["id"] == f"bad-link-{n}", reply
+        reply = await console.request({"type": "link_proposition", "proposition": "p1", "previous": {"code": 7}})
+        assert reply["type"] == "error" and reply["code"] == "bad_message", reply
+
+        ack = await console.command("link_proposition", proposition="p1",
+                                    previous={"code": a["code"].lower(), "proposition": "p1"})
+        assert ack["previous"] == {"code": a["code"], "proposition": "p1"}
+        listed = await other.wait_latest("propositions", lambda m: m["propositions"][0].get("linked") is True)
+        assert listed["propositions"][0]["text"] == "Zijn we nog op koers?"
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            found = (await http.get(f"/api/events/{b['code']}/results", headers=ORGANISER)).json()
+        assert [point["code"] for point in found["propositions"][0]["history"]] == [a["code"], b["code"]]
+
+        assert (await console.command("link_proposition", proposition="p1", previous=None))["previous"] is None
+        await other.wait_latest("propositions", lambda m: "linked" not in m["propositions"][0])
+        async with httpx.AsyncClient(base_url=server.url) as http:
+            found = (await http.get(f"/api/events/{b['code']}/results", headers=ORGANISER)).json()
+        assert found["propositions"][0]["history"] == []
+    finally:
+        await console.close()
+        await other.close()
