@@ -158,7 +158,7 @@ class Slices:
 
     def start(self) -> None:
         """Every member is due the newest message: those still waiting for the last one keep
-        their place, the others queue behind them; the first slice goes now."""
+        their place, the others queue behind them; with no slice under way, the first goes now."""
         for outbox in self.members():
             self._due.setdefault(outbox)
         if self._handle is None:
