@@ -2,7 +2,7 @@
 latency on the first, second and tenth proposition, in round 1 and round 2, with results
 hidden and revealed, at about 1,000 votes/s, in one run; medians of --runs runs.
 
-    python -m bench.matrix --phones 2000 --window 2.2 --runs 3 [--json out.json]
+    python -m bench.matrix --phones 2000 --window 2.2 --runs 3 [--visibility revealed] [--json out.json]
 
 One live server (one worker by default, its embedded Redis) for the whole run. Per run and
 per visibility, a fresh event with ten propositions and --phones phones; then, one after
@@ -65,7 +65,7 @@ def load_average() -> str:
 
 
 async def measure(phones: int, window: float, change_share: float, runs: int, workers: int,
-                  server_env: dict[str, str] | None = None) -> dict:
+                  server_env: dict[str, str] | None = None, visibilities: tuple[bool, ...] = (False, True)) -> dict:
     server = await make_server("live", workers, server_env).start()
     try:
         results: list[dict] = []
@@ -74,7 +74,7 @@ async def measure(phones: int, window: float, change_share: float, runs: int, wo
             loop = asyncio.get_running_loop()
             t0 = loop.time()
             found = {}
-            for revealed in (False, True):
+            for revealed in visibilities:
                 found.update(await one_pass(server.url, server, phones, window, change_share, revealed,
                                             seed=run * 2 + revealed + 1))
             seconds = loop.time() - t0
@@ -83,7 +83,7 @@ async def measure(phones: int, window: float, change_share: float, runs: int, wo
             print(f"run {run + 1}/{runs}: load average {load0} -> {results[-1]['load_after']}, machine busy "
                   f"{results[-1]['machine_cores']} cores, {seconds:.0f} s", flush=True)
         return {"phones": phones, "window": window, "change_share": change_share, "workers": workers,
-                "runs": results}
+                "visibilities": list(visibilities), "runs": results}
     finally:
         await server.stop()
 
@@ -104,7 +104,7 @@ def table(report: dict) -> str:
              "| proposition, round, results | votes/s | ack p99 | projector p50 | projector p99 | console p50 "
              "| console p99 | p99 ≤ 250 ms in every run |",
              "|---|---|---|---|---|---|---|---|"]
-    for revealed in (False, True):
+    for revealed in report.get("visibilities", (False, True)):
         for proposition, round_ in CELLS:
             name = cell_name(proposition, round_, revealed)
             cells = [run["cells"][name] for run in runs]
@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--change-share", type=float, default=0.1)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--visibility", choices=("both", "hidden", "revealed"), default="both",
+                        help="measure only the cells with results hidden, or only revealed")
     parser.add_argument("--timeout", type=float, default=900.0, help="the whole measurement, in seconds")
     parser.add_argument("--json", help="also write the full report to this file")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
@@ -138,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     raise_open_files_limit()
     report = asyncio.run(asyncio.wait_for(measure(args.phones, args.window, args.change_share, args.runs,
-                                                  args.workers, dict(item.split("=", 1) for item in args.server_env)),
+                                                  args.workers, dict(item.split("=", 1) for item in args.server_env),
+                                                  {"both": (False, True), "hidden": (False,),
+                                                   "revealed": (True,)}[args.visibility]),
                                           args.timeout))
     print(table(report), flush=True)
     if args.json:

@@ -156,6 +156,34 @@ class Access:
         return await self._guarded("moderator", self.stores.keys.event_failures(code), address, code,
                                    same_secret(key, found[0]))
 
+    async def results_key_valid(self, code: str, key: str | None, address: str) -> bool:
+        """Whether a Bearer on the results (report, API, CSV) is the event's moderator key or
+        the admin password. Each secret is compared first and guarded by its own throttle,
+        so the right one counts no failure against the other (an organiser's script reading
+        results with the password never blocks the event's moderators); only a value
+        matching neither is a wrong guess, at both, as each throttle counts (see _guarded)."""
+        if not key:
+            return False
+        found = await self.stores.events.event_secrets(code)
+        if found is not None and same_secret(key, found[0]):
+            return await self._guarded("moderator", self.stores.keys.event_failures(code), address, code, True)
+        if same_secret(key, await self.organiser_password()):
+            return await self.is_organiser(key, address)
+        # A wrong guess at both: counted by each throttle that is not blocking, refused if either is
+        # (so a block on one secret never turns the other into an uncounted oracle).
+        guesses = [self._guarded("organiser", self.stores.keys.organiser_failures(), address, "organiser", False)]
+        if found is not None:
+            guesses.append(self._guarded("moderator", self.stores.keys.event_failures(code), address, code, False))
+        blocked = False
+        for guess in guesses:
+            try:
+                await guess
+            except RuleError:
+                blocked = True
+        if blocked:
+            raise RuleError("too_many_attempts")
+        return False
+
     async def moderator_session(self, event: Event) -> str:
         """A new session for one device: its own id, kept in Redis until it logs out."""
         found = await self.stores.events.event_secrets(event.code)

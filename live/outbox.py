@@ -1,13 +1,14 @@
-"""What is waiting to go to one socket, and a timer that coalesces bursts. Pure asyncio:
-no Redis, no Starlette, no knowledge of what the messages say."""
+"""What is waiting to go to one socket, a timer that coalesces bursts, and the slices that
+spread one message over many sockets. Pure asyncio: no Redis, no Starlette, no knowledge of
+what the messages say."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Collection
 
 log = logging.getLogger(__name__)
 
@@ -136,3 +137,49 @@ class Throttle:
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None
+
+
+class Slices:
+    """Gives the newest of one message to many outboxes spread over `interval`: `slices`
+    slices of at least `minimum` outboxes, the loop free in between. Each slice asks
+    `message()` at its turn (the newest, encoded once for all; None: stop, nobody else
+    gets it); an outbox no longer in `members()` is skipped."""
+
+    def __init__(self, interval: float, slices: int, minimum: int, message: Callable[[], str | None],
+                 members: Callable[[], Collection[Outbox]]):
+        self.interval, self.slices, self.minimum = interval, slices, minimum
+        self.message, self.members = message, members
+        self._due: OrderedDict[Outbox, None] = OrderedDict()  # in turn
+        self._handle: asyncio.TimerHandle | None = None
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._due) or self._handle is not None
+
+    def start(self) -> None:
+        """Every member is due the newest message: those still waiting for the last one keep
+        their place, the others queue behind them; with no slice under way, the first goes now."""
+        for outbox in self.members():
+            self._due.setdefault(outbox)
+        if self._handle is None:
+            self._send()
+
+    def _send(self) -> None:
+        self._handle = None
+        message = self.message()
+        if message is None:
+            self._due.clear()
+            return
+        members = self.members()
+        for _ in range(min(max(self.minimum, -(-len(members) // self.slices)), len(self._due))):
+            outbox, _ = self._due.popitem(last=False)
+            if outbox in members:
+                outbox.tally(message)
+        if self._due:
+            self._handle = asyncio.get_running_loop().call_later(self.interval / self.slices, self._send)
+
+    def cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self._due.clear()

@@ -13,11 +13,16 @@ from dataclasses import replace
 from . import definition, protocol, results
 from .clock import now_ms
 from .model import DebateState, Event, Tally
-from .outbox import Outbox, Throttle
+from .outbox import Outbox, Slices, Throttle
 from .questions import QuestionLists
 
 PROJECTOR_TALLY_INTERVAL = 0.1  # at most ~10 tally messages a second to projectors and consoles
 AUDIENCE_TALLY_INTERVAL = 1.0  # phones: once a second is plenty
+# ...but not all at once: 2,000 phone frames sent in one go hold up the screens' tallies
+# (and the acks) queued behind them in the event loop, so the phones' tally goes out over
+# its second in slices (outbox.Slices), each with the newest tally at its turn.
+AUDIENCE_SLICES = 10  # at most this many slices per second...
+AUDIENCE_SLICE_MIN = 100  # ...of at least this many phones (a small hall gets it at once)
 
 
 class Room:
@@ -40,6 +45,11 @@ class Room:
         # Projectors and consoles see a live count often; phones (only once revealed) rarely.
         self.screens_throttle = Throttle(PROJECTOR_TALLY_INTERVAL, self._send_screen_tallies)
         self.audience_throttle = Throttle(AUDIENCE_TALLY_INTERVAL, self._send_audience_tallies)
+        # The phones' tally in slices (only this worker's scheduling: the tally is Redis's),
+        # and the audience's tally encoded once for everyone, with what it was encoded from.
+        self.audience_slices = Slices(AUDIENCE_TALLY_INTERVAL, AUDIENCE_SLICES, AUDIENCE_SLICE_MIN,
+                                      self._audience_tally, lambda: self.outboxes["audience"])
+        self._audience_message: tuple[tuple, str | None] | None = None
 
     def empty(self) -> bool:
         return not any(self.outboxes.values())
@@ -47,6 +57,7 @@ class Room:
     def close(self) -> None:
         self.screens_throttle.cancel()
         self.audience_throttle.cancel()
+        self.audience_slices.cancel()
 
     def everyone(self):
         for outboxes in self.outboxes.values():
@@ -137,17 +148,31 @@ class Room:
         return None if view is None else protocol.encode(view)
 
     def send_tally(self, roles: tuple[str, ...]) -> None:
+        """The current tally to these roles: screens at once (first), phones in slices."""
         for role in roles:
+            if role == "audience":
+                continue
             message = self.tally_message(role)
             if message is not None:
                 for outbox in self.outboxes[role]:
                     outbox.tally(message)
+        if "audience" in roles:
+            self._send_audience_tallies()
 
     def _send_screen_tallies(self) -> None:
         self.send_tally(("moderator", "projector"))
 
     def _send_audience_tallies(self) -> None:
-        self.send_tally(("audience",))
+        self.audience_slices.start()
+
+    def _audience_tally(self) -> str | None:
+        """The tally as phones may see it now (None while hidden: asked at each slice, so
+        after a hide no phone gets it), encoded once per change."""
+        basis = (self.tally, self.state, self.event, self.comparison, self.round1)  # all replaced, never changed
+        cached = self._audience_message
+        if cached is None or any(a is not b for a, b in zip(cached[0], basis)):
+            cached = self._audience_message = (basis, self.tally_message("audience"))
+        return cached[1]
 
     # --- questions and presence ---------------------------------------------------
 

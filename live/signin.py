@@ -36,9 +36,8 @@ async def may_see_results(request: Request, event: Event) -> bool:
     access = request.state.access
     if await has_moderator_session(request, event) or await organiser_signed_in(request):
         return True
-    key = bearer(request.headers.get("authorization"))
-    return await access.moderator_key_valid(event.code, key, address(request)) or \
-        await access.is_organiser(key, address(request))
+    return await access.results_key_valid(event.code, bearer(request.headers.get("authorization")),
+                                          address(request))
 
 
 async def csrf_valid(request: Request, form, session_cookie: str | None = None) -> bool:

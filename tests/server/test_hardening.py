@@ -470,6 +470,39 @@ async def test_wrong_admin_passwords_are_throttled_per_address(proxied, caplog):
     assert "wrong organiser secret" in text and "pw-" not in text and ADMIN_PASSWORD not in text
 
 
+async def test_the_admin_password_on_the_results_is_no_wrong_moderator_key(proxied):
+    """An organiser's script reading the results API with the admin password, 30 times from one address (past
+    5 per address and 20 per event), counts no wrong moderator key: the event's key still works from that
+    address and any other. Only a Bearer matching neither secret is a wrong guess: five are answered, then
+    that address is blocked for both (429), others are not."""
+    server = proxied
+    event = await create_event(server.url)
+    code, key = event["code"], event["moderator_key"]
+
+    def bearer(value: str) -> dict:
+        return {"Authorization": f"Bearer {value}"}
+
+    async with httpx.AsyncClient(base_url=server.url, headers=_from("203.0.113.20")) as script:
+        for _ in range(30):
+            read = await script.get(f"/api/events/{code}/results", headers=bearer(ADMIN_PASSWORD))
+            assert read.status_code == 200 and "flagged" in read.text  # an insider's figures
+        assert (await script.get(f"/api/events/{code}/definition", headers=bearer(key))).status_code == 200
+        assert (await script.get(f"/moderate/{code}", params={"key": key})).status_code == 303
+        assert (await script.get(f"/api/events/{code}/definition", headers=bearer(ADMIN_PASSWORD))).status_code == 200
+    async with httpx.AsyncClient(base_url=server.url, headers=_from("198.51.100.20")) as moderator:
+        assert (await moderator.get(f"/moderate/{code}", params={"key": key})).status_code == 303
+    async with httpx.AsyncClient(base_url=server.url, headers=_from("203.0.113.21")) as guesser:
+        for i in range(6):
+            wrong = await guesser.get(f"/api/events/{code}/definition", headers=bearer(f"guess-{i}"))
+            assert wrong.status_code == 401
+        for right in (key, ADMIN_PASSWORD):  # now blocked for both, without looking
+            refused = await guesser.get(f"/api/events/{code}/definition", headers=bearer(right))
+            assert refused.status_code == 429 and refused.json()["error"] == "too_many_attempts"
+    async with httpx.AsyncClient(base_url=server.url, headers=_from("198.51.100.21")) as other:
+        assert (await other.get(f"/api/events/{code}/definition", headers=bearer(key))).status_code == 200
+        assert (await other.get(f"/api/events/{code}/definition", headers=bearer(ADMIN_PASSWORD))).status_code == 200
+
+
 async def test_wrong_keys_from_many_addresses_block_the_event_not_its_sessions(proxied):
     """Twenty wrong keys for one event from four addresses block key sign-in to that event from any address
     for a while; a signed-in moderator's console and socket, and other events, are unaffected (E5)."""
