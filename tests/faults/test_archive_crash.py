@@ -57,7 +57,7 @@ async def test_worker_killed_between_archive_and_deletion(private_redis, tmp_pat
         paused = LiveProcess(tmp_path / "paused", env={**later, "LIVE_FAULT_PAUSE_ARCHIVE": "1"})
         live_apps.append(paused)
         await paused.start()
-        await until(lambda: redis.hget(f"live:{{{code}}}:archive", "complete"), 20, "no archive was written")
+        await until(lambda: redis.hget(f"live:{{{code}}}:archive", "complete"), 60, "no archive was written")
         assert await paused.stop(signal.SIGKILL) == -signal.SIGKILL  # the worker, by its pid
 
         # Consistent: the whole event is still there next to the whole archive.
@@ -73,7 +73,7 @@ async def test_worker_killed_between_archive_and_deletion(private_redis, tmp_pat
 
         async def finished():
             return [key async for key in redis.scan_iter(f"live:{{{code}}}:*")] == [f"live:{{{code}}}:archive"]
-        await until(finished, 20, "the reduction was not finished")
+        await until(finished, 60, "the reduction was not finished")
         assert await results(resumed.url, code) == before
     finally:
         await redis.aclose()
