@@ -207,9 +207,10 @@ class Bus:
         if room is None:
             return
         if isinstance(notice, StateNotice):
-            room.set_propositions(notice.propositions)  # after an edit of the debate: the new order first
-            room.set_perspectives(notice.perspectives)
-            self.show_state(notice.code, state_from_fields(notice.state))
+            state = state_from_fields(notice.state)
+            room.set_propositions(notice.propositions, state.seq)  # after an edit of the debate: the new order first
+            room.set_perspectives(notice.perspectives, state.seq)
+            self.show_state(notice.code, state)
         elif isinstance(notice, TallyNotice):
             room.set_tally(notice.tally)
         elif isinstance(notice, QuestionsNotice):

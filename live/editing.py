@@ -65,7 +65,7 @@ class Editing:
             event.code, target, change, lambda new, stored: self.bus.state_notice(event.code, new, stored))
         room = self.bus.rooms.get(event.code)
         if room is not None:  # this worker at once; the others by the notice
-            room.set_propositions(proposition_list.stored(edited.propositions))
+            room.set_propositions(proposition_list.stored(edited.propositions), state.seq)
         self.bus.show_state(event.code, state)
         return added
 
@@ -91,7 +91,7 @@ class Editing:
             event.code, names, lambda new: self.bus.state_notice(event.code, new, perspectives=list(names)))
         room = self.bus.rooms.get(event.code)
         if room is not None:  # this worker at once; the others by the notice
-            room.set_perspectives(list(edited.perspectives))
+            room.set_perspectives(list(edited.perspectives), state.seq)
         self.bus.show_state(event.code, state)
 
     async def hand_counts(self, event: Event) -> list[dict]:

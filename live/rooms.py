@@ -30,6 +30,8 @@ class Room:
 
     def __init__(self, event: Event):
         self.event = event  # the definition, for what each role may see (replaced when the debate is edited)
+        # the state seq of the newest edit applied here: a late notice never brings back an older list
+        self.edited_seq = {"propositions": -1, "perspectives": -1}
         self.code = event.code
         self.outboxes: dict[str, set[Outbox]] = {role: set() for role in protocol.ROLES}
         self.state: DebateState | None = None  # a cache of Redis, by seq
@@ -209,18 +211,25 @@ class Room:
     def moderators(self) -> int:
         return len(self.outboxes["moderator"])
 
-    def set_propositions(self, stored: list[dict] | None) -> None:
-        """The debate was edited: the new list (proposition_list.stored), and the consoles are told."""
-        if stored is None:
+    def _newer_edit(self, kind: str, seq: int) -> bool:
+        if seq <= self.edited_seq[kind]:
+            return False
+        self.edited_seq[kind] = seq
+        return True
+
+    def set_propositions(self, stored: list[dict] | None, seq: int) -> None:
+        """The debate was edited (in state `seq`): the new list (proposition_list.stored), and
+        the consoles are told."""
+        if stored is None or not self._newer_edit("propositions", seq):
             return
         self.event = replace(self.event, propositions=definition.proposition_ids(stored))
         message = protocol.propositions(self.event)
         for outbox in self.outboxes["moderator"]:
             outbox.reply(message)
 
-    def set_perspectives(self, names: list[str] | None) -> None:
-        """The perspectives were changed (before the first vote): every client is told."""
-        if names is None:
+    def set_perspectives(self, names: list[str] | None, seq: int) -> None:
+        """The perspectives were changed (before the first vote; in state `seq`): every client is told."""
+        if names is None or not self._newer_edit("perspectives", seq):
             return
         self.event = replace(self.event, perspectives=tuple(names))
         message = protocol.perspectives(self.event)
