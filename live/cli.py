@@ -35,6 +35,9 @@ def uvicorn_options(settings: Settings) -> dict:
         "timeout_graceful_shutdown": 5,
         "lifespan": "on",
         "server_header": False,
+        # uvicorn's info lines are one to three per socket and page (30,000 for a hall of
+        # 10,000, and a tenth of a join's CPU): off unless asked for; live's own log stays.
+        "log_level": os.environ.get("LIVE_SERVER_LOG", "warning").lower(),
     }
 
 

@@ -199,9 +199,13 @@ class Debate:
             return event.perspectives[index - 1]
         return None
 
-    async def snapshot(self, event: Event, participant: str | None = None) -> Snapshot:
+    async def snapshot(self, event: Event, participant: str | None = None, fresh: bool = False) -> Snapshot:
         """Read what a joining socket needs; a fresher state or tally than this worker had
-        is passed on to its room (and so to everyone else here) as well."""
+        is passed on to its room (and so to everyone else here) as well. `fresh`: a phone
+        whose identity was minted just now, so nothing of its own is stored yet."""
+        shown = self._shown_here(event) if fresh else None
+        if shown is not None:
+            return shown
         state = await self.stores.state.load_state(event.code)
         tally = figures = unflagged = my_vote = my_perspective = round1 = None
         if state.position is not None:
@@ -225,6 +229,21 @@ class Debate:
             room.set_tally(tally)
         comparison = room.comparison if room is not None and room.state.seq == state.seq else None
         return Snapshot(state, tally, figures, my_vote, my_perspective, comparison, my_ticket, unflagged, round1)
+
+    def _shown_here(self, event: Event) -> Snapshot | None:
+        """What this worker's room of the event shows everyone, when it has all of it (a
+        hall joining at once then costs Redis nothing). The room is kept current by the
+        notices, as for every socket already in it, and the socket joined it first, so
+        nothing shown after this is missed."""
+        room = self.bus.rooms.get(event.code)
+        if room is None or not self.bus.rooms.healthy or room.state is None:
+            return None
+        state = room.state
+        if state.position is not None and (room.tally is None or (state.position[1] == 2 and room.round1 is None)
+                                           or (room.wants_comparison(later=True) and room.comparison is None)):
+            return None
+        return Snapshot(state, room.tally, room.figures, comparison=room.comparison,
+                        my_ticket=False if event.ticketed else None, unflagged=room.unflagged, round1=room.round1)
 
     # --- questions --------------------------------------------------------------------
 
@@ -267,9 +286,13 @@ class Debate:
         version = await self.stores.questions.configure(event.code, event.expires_at, premoderation, wall)
         await self.bus.announce_questions(event.code, version)
 
-    async def question_lists(self, event: Event, role: str,
-                             participant: str | None = None) -> tuple[QuestionLists, list[str] | None]:
-        """The question lists one joining socket may see, with a phone's own upvotes."""
+    async def question_lists(self, event: Event, role: str, participant: str | None = None,
+                             fresh: bool = False) -> tuple[QuestionLists, list[str] | None]:
+        """The question lists one joining socket may see, with a phone's own upvotes
+        (`fresh`: a phone minted just now, which has none: the room's newest lists do)."""
+        room = self.bus.rooms.get(event.code) if fresh and role == "audience" else None
+        if room is not None and room.questions is not None and self.bus.rooms.healthy:
+            return room.questions, []
         lists = await self.stores.questions.lists(event.code, moderator=role == "moderator",
                                                   own_of=[participant] if participant else [])
         if role != "audience":

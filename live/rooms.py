@@ -52,6 +52,7 @@ class Room:
         self.audience_slices = Slices(AUDIENCE_TALLY_INTERVAL, AUDIENCE_SLICES, AUDIENCE_SLICE_MIN,
                                       self._audience_tally, lambda: self.outboxes["audience"])
         self._audience_message: tuple[tuple, str | None] | None = None
+        self.questions: QuestionLists | None = None  # the newest lists given to the sockets here
 
     def empty(self) -> bool:
         return not any(self.outboxes.values())
@@ -83,8 +84,9 @@ class Room:
         if moved:
             self.tally = self.figures = self.round1 = None
         elif self.tally is not None:
-            # Revealing or hiding changes what each role may see of the same tally.
-            self.send_tally(protocol.ROLES)
+            # Revealing or hiding changes what each role may see of the same tally; a reveal
+            # reaches every phone at once (the hall waits for it), not in slices.
+            self.send_tally(protocol.ROLES, at_once=True)
         return moved
 
     @property
@@ -149,8 +151,9 @@ class Room:
                                    self.comparison, self.unflagged, self.state.exclude_flagged, self.round1)
         return None if view is None else protocol.encode(view)
 
-    def send_tally(self, roles: tuple[str, ...]) -> None:
-        """The current tally to these roles: screens at once (first), phones in slices."""
+    def send_tally(self, roles: tuple[str, ...], at_once: bool = False) -> None:
+        """The current tally to these roles: screens at once (first), phones in slices
+        (`at_once`: all phones now, for a reveal)."""
         for role in roles:
             if role == "audience":
                 continue
@@ -158,7 +161,12 @@ class Room:
             if message is not None:
                 for outbox in self.outboxes[role]:
                     outbox.tally(message)
-        if "audience" in roles:
+        if "audience" in roles and at_once:
+            self.audience_slices.cancel()  # everyone gets the newest now
+            message = self._audience_tally()
+            for outbox in self.outboxes["audience"] if message is not None else ():
+                outbox.tally(message)
+        elif "audience" in roles:
             self._send_audience_tallies()
 
     def _send_screen_tallies(self) -> None:
@@ -184,6 +192,8 @@ class Room:
 
     def send_questions(self, lists: QuestionLists) -> None:
         """Give each socket its view of one read of the question lists."""
+        if self.questions is None or lists.version >= self.questions.version:
+            self.questions = lists
         wall = protocol.wall_items(lists)
         public = protocol.public_questions(lists, wall)
         for outbox in self.outboxes["projector"]:

@@ -38,11 +38,13 @@ class Connection:
         return self.room.event  # the newest definition: the debate may be edited on the night
 
 
-async def send_snapshot(connection: Connection) -> None:
-    """What a socket is sent on joining and on sync: the state, the tally, the questions."""
+async def send_snapshot(connection: Connection, joining: bool = False) -> None:
+    """What a socket is sent on joining and on sync: the state, the tally, the questions
+    (a sync always reads Redis; so does a join, unless its identity was minted on it)."""
+    fresh = joining and connection.minted_here
     debate, event, outbox = connection.debate, connection.event, connection.outbox
     try:
-        snapshot = await debate.snapshot(event, outbox.participant)
+        snapshot = await debate.snapshot(event, outbox.participant, fresh)
         state = snapshot.state
         outbox.state(state.seq, protocol.state_for(event, state, now_ms(), outbox.role, snapshot.my_vote,
                                                    snapshot.my_perspective, snapshot.my_ticket), force=True)
@@ -52,7 +54,7 @@ async def send_snapshot(connection: Connection) -> None:
                                        snapshot.unflagged, state.exclude_flagged, snapshot.round1)
             if view is not None:
                 outbox.tally(protocol.encode(view))
-        lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant)
+        lists, upvoted = await debate.question_lists(event, outbox.role, outbox.participant, fresh)
         outbox.questions(protocol.questions_for(outbox.role, lists, outbox.participant, upvoted))
     except StoreUnavailable:
         outbox.reply(protocol.error("retry_later", outbox.language))

@@ -98,7 +98,7 @@ async def _serve(websocket: WebSocket, role: str) -> None:
     pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
         outbox.reply(protocol.welcome(connection.event, role, token))
-        await send_snapshot(connection)
+        await send_snapshot(connection, joining=True)
         await _receive(websocket, connection, settings.max_message_bytes)
         if outbox.closing:
             await asyncio.wait_for(pump, 5)  # let it send the last error, then close

@@ -14,6 +14,7 @@ in one place (base.redis_errors). Returns model objects.
 | presence.py  | connected phones per worker                                     |
 | notices.py   | publishing notices and this worker's subscription               |
 | sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
+| batch.py     | the commands of one event-loop tick as one pipeline (votes, joins) |
 | connect.py   | the clients: standalone or Redis Cluster, told apart on connect |
 | archive.py   | archives, the retention pass's reduction and its lock            |
 """
@@ -26,6 +27,7 @@ from redis.asyncio import Redis
 
 from ..keys import Keys
 from .archive import ArchiveStore
+from .batch import TickBatcher
 from .editing import EditingStore
 from .events import EventStore
 from .guards import GuardStore
@@ -63,8 +65,9 @@ class Stores:
         cluster, `sharded`: clients of single nodes made by `node_client`). `wait`:
         (replicas, ms) a vote waits for before it is acknowledged (WAIT)."""
         notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
-        return cls(events=EventStore(redis, keys, retention_days), editing=EditingStore(redis, keys, notices),
+        joins = TickBatcher(redis)  # what a hall joining at once reads and writes: one pipeline per tick
+        return cls(events=EventStore(redis, keys, retention_days, joins), editing=EditingStore(redis, keys, notices),
                    state=StateStore(redis, keys, notices),
                    votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
-                   guards=GuardStore(redis, keys), presence=PresenceStore(redis, keys),
+                   guards=GuardStore(redis, keys, joins), presence=PresenceStore(redis, keys),
                    notices=notices, tickets=TicketStore(redis, keys), archives=ArchiveStore(redis, keys))

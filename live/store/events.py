@@ -18,6 +18,7 @@ from ..definition import EventDefinition
 from ..keys import Keys
 from ..model import DEFAULT_MIN_GROUP, DEFAULT_TIME_ZONE, Event
 from .base import REDIS_ERRORS, RedisStore, lua, now_ms, redis_errors
+from .batch import TickBatcher
 
 CODE_TRIES = 20
 
@@ -45,6 +46,9 @@ def event_to_hash(event: Event, moderator_key: str, created: int) -> dict[str, s
     }
 
 
+DECODED_EVENTS = 64  # stored events whose decoding is remembered (a memo, not state: keyed by the whole hash)
+
+
 def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
     if "propositions" not in raw:
         return None
@@ -70,9 +74,11 @@ def event_from_hash(code: str, raw: dict[str, str]) -> Event | None:
 
 
 class EventStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90):
+    def __init__(self, redis: Redis, keys: Keys, retention_days: int = 90, batch: TickBatcher | None = None):
         super().__init__(redis, keys)
+        self._batch = batch or TickBatcher(redis)
         self.retention_ms = retention_days * 86_400_000
+        self._decoded: dict[tuple, Event] = {}  # a memo of event_from_hash, oldest first
 
     async def ping(self) -> bool:
         try:
@@ -142,7 +148,17 @@ class EventStore(RedisStore):
 
     @redis_errors
     async def load_event(self, code: str) -> Event | None:
-        return event_from_hash(code, await self.redis.hgetall(self.keys.event(code)))
+        raw = await self._batch.command("HGETALL", self.keys.event(code))
+        # The same stored hash decodes to the same Event: a hall joining at once decodes it once.
+        found = self._decoded.get(seen := (code, tuple(sorted(raw.items()))))
+        if found is None:
+            found = event_from_hash(code, raw)
+            if found is None:
+                return None
+            if len(self._decoded) >= DECODED_EVENTS:
+                self._decoded.pop(next(iter(self._decoded)))
+            self._decoded[seen] = found
+        return found
 
     @redis_errors
     async def load_logo(self, code: str) -> tuple[str, bytes] | None:

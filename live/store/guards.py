@@ -8,11 +8,13 @@ from redis.asyncio import Redis
 
 from ..keys import Keys
 from .base import RedisStore, lua, redis_errors
+from .batch import TickBatcher
 
 
 class GuardStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: Redis, keys: Keys, batch: TickBatcher | None = None):
         super().__init__(redis, keys)
+        self._batch = batch or TickBatcher(redis)
         self._hit_script = redis.register_script(lua("hit"))
         self._alert_script = redis.register_script(lua("alert"))
         self._fail_script = redis.register_script(lua("fail"))
@@ -52,7 +54,7 @@ class GuardStore(RedisStore):
                             most: int = 0) -> None:
         """Record how an identity came to be (a hash of the event, written only while the
         event exists and has fewer than `most` fields: store/lua/note.lua)."""
-        await self._note_script(keys=[self.keys.event(code), key], args=[participant, value, expires_at, most])
+        await self._batch.script(self._note_script, [self.keys.event(code), key], [participant, value, expires_at, most])
 
     @redis_errors
     async def flag(self, code: str, proposition_ids, participant: str, value: str, expires_at: int) -> bool:

@@ -7,16 +7,15 @@ tick share one pipeline. This module is the only reader of the stored count form
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from redis.exceptions import NoScriptError
 
 from ..errors import StoreUnavailable
 from ..keys import Keys
 from ..model import CHOICES, Tally
-from .base import REDIS_ERRORS, RedisStore, lua, redis_errors
+from .base import RedisStore, lua, redis_errors
+from .batch import VoteBatcher
 
 
 @dataclass(frozen=True)
@@ -50,70 +49,6 @@ def tally_from(fields: dict[str, str], proposition: str, round_: int) -> Tally:
 def choice_of(stored_vote: str) -> str:
     """The choice of a stored vote ("agree" or "agree:2")."""
     return stored_vote.partition(":")[0]
-
-
-class VoteBatcher:
-    """Sends the votes that arrive within one event-loop tick as one pipeline.
-
-    Still one script and one answer per vote; only the round trips are shared, which is
-    what dominates the cost of a vote (see docs/performance.md).
-    """
-
-    def __init__(self, redis: Redis, script, wait: tuple[int, int] = (0, 0)):
-        self._redis = redis
-        self._script = script
-        self._pending: list[tuple[list[str], list, asyncio.Future]] = []
-        # (replicas, ms): after the batch, WAIT on each connection that wrote it; a vote is
-        # acknowledged only once that many replicas have it (else retry_later, and resent).
-        self._wait = (wait[0], max(1, wait[1]))  # (WAIT n 0 would wait for ever)
-
-    def submit(self, keys: list[str], args: list) -> asyncio.Future:
-        loop = asyncio.get_running_loop()
-        future = loop.create_future()
-        self._pending.append((keys, args, future))
-        if len(self._pending) == 1:
-            loop.call_soon(self._flush)
-        return future
-
-    def _flush(self) -> None:
-        batch, self._pending = self._pending, []
-        asyncio.get_running_loop().create_task(self._run(batch))
-
-    async def _execute(self, batch) -> list:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for keys, args, _ in batch:
-                # (execute_command: a cluster pipeline refuses pipe.evalsha, not EVALSHA itself)
-                pipe.execute_command("EVALSHA", self._script.sha, len(keys), *keys, *args)
-            waits = self._wait_targets(batch) if self._wait[0] else []
-            for target in waits:  # on a cluster, one per master that the batch wrote to
-                pipe.execute_command("WAIT", *self._wait, **target)
-            results = await pipe.execute(raise_on_error=False)
-        replicated = all(isinstance(r, int) and r >= self._wait[0] for r in results[len(batch):])
-        return results[:len(batch)] if replicated else [StoreUnavailable("not replicated in time")] * len(batch)
-
-    def _wait_targets(self, batch) -> list[dict]:
-        if not hasattr(self._redis, "get_node_from_key"):
-            return [{}]
-        nodes = {node.name: node for node in (self._redis.get_node_from_key(keys[0]) for keys, _, _ in batch)}
-        return [{"target_nodes": node} for node in nodes.values()]
-
-    async def _run(self, batch) -> None:
-        try:
-            results = await self._execute(batch)
-            if any(isinstance(result, NoScriptError) for result in results):
-                # Redis restarted without the script. Votes are idempotent (last vote
-                # wins, replays change nothing), so running the batch again is safe.
-                await self._redis.script_load(self._script.script)
-                results = await self._execute(batch)
-        except REDIS_ERRORS as error:
-            results = [error] * len(batch)
-        for (_, _, future), result in zip(batch, results):
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(StoreUnavailable(str(result)))
-            else:
-                future.set_result(result)
 
 
 class VoteStore(RedisStore):

@@ -653,7 +653,7 @@ async def short_ping_server(settings, interval: float, timeout: float) -> Server
     seconds instead of 20 / 20, so that reaping a dead socket fits in a test."""
     server = Server(settings)
     options = {**uvicorn_options(settings), "ws_ping_interval": interval, "ws_ping_timeout": timeout}
-    server.server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", **options))
+    server.server = uvicorn.Server(uvicorn.Config(create_app(settings), **options))
     return await server.start()
 
 

@@ -60,7 +60,7 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.ws_url = f"ws://127.0.0.1:{port}"
         options = {**uvicorn_options(settings), **uvicorn_overrides}
-        config = uvicorn.Config(create_app(settings), log_level="warning", **options)
+        config = uvicorn.Config(create_app(settings), **options)
         self.server = uvicorn.Server(config)
         self.task: asyncio.Task | None = None
 
