@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
 
 log = logging.getLogger(__name__)
@@ -18,23 +18,31 @@ ASKING = -1  # Outbox.waiting while the participant's question is being stored
 
 class Outbox:
     """What is waiting to go to one socket. Replies are a bounded FIFO (oldest dropped);
-    state, tally and presence are single slots in which the newest replaces the older."""
+    state, tally and presence are single slots in which the newest replaces the older.
+
+    No task of its own while there is nothing to send (an idle phone costs no task): the
+    socket's receiving task sends its own replies (`drain`), and anything else that arrives
+    starts a short-lived task that sends what waits and ends. Never two senders at once."""
 
     __slots__ = ("role", "participant", "language", "_replies", "_state", "_state_seq", "_tally",
-                 "_presence", "_questions", "_status", "_wake", "waiting", "_close_code", "by_key", "session")
+                 "_presence", "_questions", "_status", "_send", "_close", "_sender", "_busy", "waiting",
+                 "_close_code", "by_key", "session")
 
     def __init__(self, role: str, participant: str | None = None, language: str = "nl"):
         self.role = role
         self.participant = participant
         self.language = language
-        self._replies: deque[str] = deque(maxlen=MAX_REPLIES)
+        self._replies: list[str] = []
         self._state: str | None = None
         self._state_seq = -1
         self._tally: str | None = None
         self._presence: str | None = None
         self._questions: str | None = None
         self._status: str | None = None
-        self._wake = asyncio.Event()
+        self._send: Callable[[str], Awaitable[None]] | None = None  # None: not attached yet, or the socket is gone
+        self._close: Callable[[int], Awaitable[None]] | None = None
+        self._sender: asyncio.Task | None = None  # the task sending what waits, while there is one
+        self._busy = False  # something is sending now (that task, or the socket's own receiving task)
         # This participant's questions waiting for moderation: 0 none, ASKING while an ask is
         # on its way to Redis, else the questions version of their newest ask (rooms.py).
         self.waiting = 0
@@ -51,31 +59,34 @@ class Outbox:
         return "session " + hashlib.sha256(self.session.encode()).hexdigest()[:8]
 
     def reply(self, message: str) -> None:
-        self._replies.append(message)
-        self._wake.set()
+        replies = self._replies
+        replies.append(message)
+        if len(replies) > MAX_REPLIES:
+            del replies[0]
+        self._wake()
 
     def state(self, seq: int, message: str, force: bool = False) -> None:
         if seq < self._state_seq or (seq == self._state_seq and not force):
             return
         self._state_seq = seq
         self._state = message
-        self._wake.set()
+        self._wake()
 
     def tally(self, message: str) -> None:
         self._tally = message
-        self._wake.set()
+        self._wake()
 
     def presence(self, message: str) -> None:
         self._presence = message
-        self._wake.set()
+        self._wake()
 
     def questions(self, message: str) -> None:
         self._questions = message
-        self._wake.set()
+        self._wake()
 
     def status(self, message: str) -> None:
         self._status = message
-        self._wake.set()
+        self._wake()
 
     @property
     def closing(self) -> bool:
@@ -84,29 +95,71 @@ class Outbox:
     def close(self, code: int) -> None:
         """Ask for the socket to be closed after the waiting replies (state and tallies are dropped)."""
         self._close_code = code
-        self._wake.set()
+        self._wake()
 
-    async def pump(self, send: Callable[[str], Awaitable[None]],
-                   close: Callable[[int], Awaitable[None]] | None = None) -> None:
-        """Send what is waiting, forever; ends after closing, or when the socket is gone."""
+    # --- sending ----------------------------------------------------------------------
+
+    def attach(self, send: Callable[[str], Awaitable[None]],
+               close: Callable[[int], Awaitable[None]] | None = None) -> None:
+        """Where the messages go from now on (what waited goes with the next `drain` or wake)."""
+        self._send, self._close = send, close
+
+    def detach(self) -> None:
+        """The socket is gone: nothing more is sent, and a sender under way stops."""
+        self._send = self._close = None
+        if self._sender is not None:
+            self._sender.cancel()
+
+    def _wake(self) -> None:
+        if not self._busy and self._send is not None:
+            self._busy = True
+            self._sender = asyncio.get_running_loop().create_task(self._sending())
+
+    async def _sending(self) -> None:
+        try:
+            await self._send_waiting()
+        finally:
+            self._sender = None
+
+    async def drain(self) -> None:
+        """Send what waits now, in this task (the socket's own receiving task: its replies
+        need no other task); returns at once if another sender is under way (it sends them)."""
+        if not self._busy and self._send is not None:
+            self._busy = True
+            await self._send_waiting()
+
+    async def finish(self, timeout: float) -> None:
+        """Before the socket goes: what waits (the last error, the close) is sent."""
+        sender = self._sender
+        await asyncio.wait_for(asyncio.shield(sender) if sender is not None else self.drain(), timeout)
+
+    async def _send_waiting(self) -> None:
+        """Replies first, then the slots, until nothing waits; after a close, only the replies."""
         try:
             while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._replies:
-                    await send(self._replies.popleft())
-                if self._close_code is not None and close is not None:
-                    await close(self._close_code)
+                if self._replies:
+                    await self._send(self._replies.pop(0))
+                    continue
+                if self._close_code is not None:
+                    if self._close is not None:
+                        await self._close(self._close_code)
+                    self._send = None
                     return
                 for slot in ("_status", "_state", "_tally", "_questions", "_presence"):
                     message = getattr(self, slot)
                     if message is not None:
                         setattr(self, slot, None)
-                        await send(message)
+                        await self._send(message)
+                        break
+                else:
+                    return
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - whatever the transport raises, the socket is gone
             log.debug("outbox of a %s socket stopped: %r", self.role, error)
+            self._send = None
+        finally:
+            self._busy = False
 
 
 class Throttle:

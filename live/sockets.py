@@ -95,19 +95,20 @@ async def _serve(websocket: WebSocket, role: str) -> None:
             outbox.session = await access.session_id(event.code, websocket.cookies.get(moderator_cookie(event.code)))
     connection = Connection(websocket.state.debate, rooms.join(event, outbox), outbox, minted)  # join before the snapshot
     opened = time.monotonic()
-    pump = asyncio.get_running_loop().create_task(outbox.pump(websocket.send_text, websocket.close))
     try:
         outbox.reply(protocol.welcome(connection.event, role, token))
         await send_snapshot(connection, joining=True)
+        outbox.attach(websocket.send_text, websocket.close)  # what waited goes now, in order
+        await outbox.drain()
         await _receive(websocket, connection, settings.max_message_bytes)
         if outbox.closing:
-            await asyncio.wait_for(pump, 5)  # let it send the last error, then close
+            await outbox.finish(5)  # the last error, then the close
     except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
         SOCKETS.open -= 1
         rooms.leave(event.code, outbox)
-        pump.cancel()
+        outbox.detach()
     if connection.minted_here and connection.voted and not outbox.closing:  # it left by itself
         with contextlib.suppress(StoreUnavailable):
             await access.socket_left(event, participant, True, True, time.monotonic() - opened)
@@ -152,24 +153,23 @@ async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> 
             if strikes > MAX_STRIKES:
                 outbox.close(status.WS_1008_POLICY_VIOLATION)
                 return
-            await asyncio.sleep(0)  # a flood must not starve this socket's own replies
+            await outbox.drain()
+            await asyncio.sleep(0)  # a flood of queued frames must not hold the loop
             continue
         if text is None:
             outbox.reply(protocol.error("bad_message", language, commands.message_id(message.get("bytes") or b"")))
-            continue
         # The limit is in bytes: 4 KB of three-byte characters is 1,365 characters.
-        if len(text) * 4 > limit and len(text.encode()) > limit:
+        elif len(text) * 4 > limit and len(text.encode()) > limit:
             outbox.reply(protocol.error("too_big", language, commands.message_id(text)))
-            continue
-        try:
-            kind, command = commands.parse(outbox.role, text)
-        except ProtocolError as error:
-            strikes += 1
-            outbox.reply(protocol.error(error.code, language, error.message_id))
-            continue
-        try:
-            await HANDLERS[kind](connection, command)
-        except RuleError as error:
-            outbox.reply(protocol.error(error.code, language, command.id))
-        except StoreUnavailable:
-            outbox.reply(protocol.error("retry_later", language, command.id))
+        else:
+            try:
+                kind, command = commands.parse(outbox.role, text)
+                await HANDLERS[kind](connection, command)
+            except ProtocolError as error:
+                strikes += 1
+                outbox.reply(protocol.error(error.code, language, error.message_id))
+            except RuleError as error:
+                outbox.reply(protocol.error(error.code, language, command.id))
+            except StoreUnavailable:
+                outbox.reply(protocol.error("retry_later", language, command.id))
+        await outbox.drain()  # this socket's answer, sent by its own task

@@ -13,19 +13,16 @@ from live.outbox import Outbox, Throttle
 
 
 async def drain(outbox: Outbox) -> list[str]:
-    """What the pump sends for everything waiting now, in order (one turn of the loop: the
-    pump's send never suspends, so it sends all and then waits for more)."""
+    """What the outbox sends for everything waiting now, in order, drained by the caller's
+    own task (as a socket's receiving task drains its replies)."""
     sent: list[str] = []
 
     async def send(message: str) -> None:
         sent.append(message)
 
-    pump = asyncio.create_task(outbox.pump(send))
-    await asyncio.sleep(0)
-    assert not pump.done()
-    pump.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await pump
+    outbox.attach(send)
+    await outbox.drain()
+    outbox.detach()  # what arrives next waits for the next call
     return sent
 
 
@@ -95,19 +92,76 @@ async def test_close_sends_the_waiting_replies_then_closes_and_drops_state_and_t
     async def close(code: int) -> None:
         events.append(code)
 
-    await asyncio.wait_for(outbox.pump(send, close), 5)  # the pump ends by itself after closing
+    outbox.attach(send, close)
+    await outbox.finish(5)
     assert events == ["error", 1008]
+    outbox.reply("after the close")
+    await outbox.drain()
+    assert events == ["error", 1008]  # nothing goes to a closed socket
 
 
-async def test_the_pump_stops_quietly_when_the_socket_is_gone():
-    """A send that fails (the transport is gone) ends the pump without raising."""
+async def test_sending_stops_quietly_when_the_socket_is_gone():
+    """A send that fails (the transport is gone) ends the sending without raising, and nothing more is tried."""
     outbox = Outbox("audience")
     outbox.reply("lost")
+    tries: list[str] = []
 
     async def send(message: str) -> None:
+        tries.append(message)
         raise ConnectionError("gone")
 
-    await asyncio.wait_for(outbox.pump(send), 5)
+    outbox.attach(send)
+    await asyncio.wait_for(outbox.drain(), 5)
+    outbox.reply("later")
+    await outbox.drain()
+    assert tries == ["lost"]
+
+
+async def test_an_idle_outbox_has_no_task_and_a_wake_sends_then_ends():
+    """Nothing waiting: no task. A state from the room starts one sender, which sends it
+    (and what arrives meanwhile) and ends; a second wake while it runs starts no other."""
+    outbox = Outbox("audience")
+    sent: list[str] = []
+    gate = asyncio.Event()
+
+    async def send(message: str) -> None:
+        sent.append(message)
+        await gate.wait()  # a slow socket: the first send waits
+
+    outbox.attach(send)
+    assert outbox._sender is None
+    outbox.state(1, "state")
+    sender = outbox._sender
+    assert sender is not None
+    await asyncio.sleep(0)
+    outbox.tally("tally")
+    outbox.reply("ack")
+    assert outbox._sender is sender
+    await outbox.drain()  # another sender is under way: returns at once, it sends these
+    assert sent == ["state"]
+    gate.set()
+    await asyncio.wait_for(sender, 5)
+    assert sent == ["state", "ack", "tally"] and outbox._sender is None
+
+
+async def test_detach_stops_a_sender_under_way():
+    """The socket goes while a send waits: the sender is cancelled and nothing more is sent."""
+    outbox = Outbox("audience")
+    sent: list[str] = []
+
+    async def send(message: str) -> None:
+        sent.append(message)
+        await asyncio.Event().wait()
+
+    outbox.attach(send)
+    outbox.state(1, "state")
+    sender = outbox._sender
+    await asyncio.sleep(0)
+    outbox.detach()
+    with pytest.raises(asyncio.CancelledError):
+        await sender
+    outbox.tally("tally")
+    assert sent == ["state"] and outbox._sender is None
 
 
 class FakeLoop:
