@@ -17,6 +17,7 @@ from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.connection import parse_url
 
 from .base import REDIS_ERRORS
+from .packing import remembering
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def standalone_clients(url: str) -> Clients:
     """
     pool = BlockingConnectionPool.from_url(url, max_connections=64, timeout=5, decode_responses=True,
                                            socket_timeout=5, socket_connect_timeout=3, retry_on_timeout=False)
+    pool.connection_class = remembering(pool.connection_class)  # store/packing.py
     subscriber = Redis.from_url(url, decode_responses=True, socket_connect_timeout=3, health_check_interval=10)
     return Clients(Redis.from_pool(pool), subscriber, cluster=False)
 
