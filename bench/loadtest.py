@@ -586,15 +586,19 @@ class LoadTest:
             times = [t for t, _ in control.projector.tallies(proposition, start, end)]
             figures["projector_tallies_per_s"] = round(len(times) / (end - start), 1)
             figures["projector_busiest_second"] = busiest_second(times)
+            gaps = sorted(b - a for a, b in zip(times, times[1:]))
+            figures["projector_gap_ms"] = {"p50": round(gaps[len(gaps) // 2] * 1000, 1),
+                                           "max": round(gaps[-1] * 1000, 1)} if gaps else None
         self.report[name] = figures
 
     async def reveal_phase(self) -> None:
         """The counts go to every phone: how long until the last one has them."""
         self.run.reset_phase()
-        start = now()
+        before, start = self.sample(), now()
         await self.control.reveal()
-        done = await wait_until(lambda: self.run.revealed >= len(self.phones), 30)
+        done = await wait_until(lambda: self.run.revealed >= len(self.phones), 30, step=0.001)
         self.report["reveal_fanout_ms"] = round((now() - start) * 1000, 1) if done else None
+        self.report["reveal_cpu"] = cpu_delta(before, self.sample(), now() - start)
 
     async def flood_phase(self) -> None:
         run = self.run
@@ -662,7 +666,7 @@ def summary(report: dict) -> str:
     if "projector_ms" in p:
         lines.append(f"  vote-to-projector ms {p['projector_ms']}; vote-to-moderator ms {p['moderator_ms']}")
         lines.append(f"  projector: {p['projector_tallies_per_s']} tallies/s (busiest second "
-                     f"{p['projector_busiest_second']}); messages per vote {p['messages_per_vote']} "
+                     f"{p['projector_busiest_second']}, gaps ms {p.get('projector_gap_ms')}); messages per vote {p['messages_per_vote']} "
                      f"({p['non_ack_messages_per_vote']} besides the ack); open fan-out {p['open_fanout_ms']} ms; "
                      f"reveal fan-out {report.get('reveal_fanout_ms')} ms")
     lines.append(f"  paced cores {cores(p['cpu'])}" + (f"; server CPU {p['server_cpu_ms_per_vote']} ms/vote "

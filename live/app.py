@@ -26,7 +26,7 @@ from .debate import Debate
 from .errors import RuleError, StoreUnavailable
 from .keys import Keys
 from .report import Report
-from .rooms import Rooms
+from .all_rooms import Rooms
 from .security import SecurityMiddleware, handshake_limits, redact_logs
 from .settings import Settings
 from .store import Stores

@@ -23,12 +23,19 @@ from collections.abc import Awaitable, Callable
 import msgspec
 
 from . import protocol
+from .all_rooms import Rooms
 from .errors import StoreUnavailable
 from .model import closing_deadline
-from .notices import (QuestionsNotice, RevokeNotice, StateNotice, TallyNotice, decode_notice,
-                      encode_notice)
+from .notices import (
+    QuestionsNotice,
+    RevokeNotice,
+    StateNotice,
+    TallyNotice,
+    decode_notice,
+    encode_notice,
+)
 from .outbox import Throttle
-from .rooms import Room, Rooms
+from .rooms import Room
 from .store import Stores
 from .store.state import state_fields, state_from_fields
 
@@ -139,6 +146,19 @@ class Bus:
         feed, room = self._feeds.get(code), self.rooms.get(code)
         if feed is not None and room is not None and feed.outgoing is not None:
             self.spawn(self._publish_tally(room, *feed.outgoing[:2]))
+
+    async def settle_tally(self, code: str) -> None:
+        """Before a change of state goes to every socket here: votes not yet read are read,
+        and the screens get that count first (a close shows the final count at once, not
+        after the state has reached 10,000 phones)."""
+        feed, room = self._feeds.get(code), self.rooms.get(code)
+        if feed is None or room is None or feed.outgoing is None or not feed.publish_throttle.pending:
+            return
+        feed.publish_throttle.cancel()
+        await self._publish_tally(room, *feed.outgoing[:2])
+        if room.screens_throttle.pending:
+            room.screens_throttle.cancel()
+            room.send_tally(("moderator", "projector"))
 
     async def _publish_tally(self, room: Room, proposition: str, round_: int) -> None:
         # Read the counts once after a burst rather than carrying them in every vote's reply.

@@ -163,6 +163,7 @@ class Debate:
                                                    lambda new: self.bus.state_notice(event.code, new),
                                                    record, event.expires_at)
         if state is not None:
+            await self.bus.settle_tally(event.code)  # the screens' count first
             self.bus.show_state(event.code, state)  # this worker at once; the others by the notice
         return state
 

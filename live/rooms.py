@@ -1,5 +1,5 @@
-"""This worker's rooms: for each event with sockets here, its outboxes and the newest
-state and tally seen, and the fan-out of each to every socket by role.
+"""One event's room on this worker: its outboxes and the newest state and tally seen,
+and the fan-out of each to every socket by role (every room of the worker: all_rooms.py).
 
 No Redis and no bus: the bus (live/bus.py) feeds rooms what it reads and hears; a room
 only decides who gets which message, encoding each message once per role.
@@ -7,7 +7,6 @@ only decides who gets which message, encoding each message once per role.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from . import definition, protocol, results
@@ -63,8 +62,9 @@ class Room:
         self.audience_slices.cancel()
 
     def everyone(self):
-        for outboxes in self.outboxes.values():
-            yield from outboxes
+        """Every socket here, the screens first (a state reaches the projector before the hall)."""
+        for role in ("moderator", "projector", "audience"):
+            yield from self.outboxes[role]
 
     # --- state --------------------------------------------------------------------
 
@@ -255,56 +255,3 @@ class Room:
     def close_everyone(self, code: int) -> None:
         for outbox in list(self.everyone()):
             outbox.close(code)
-
-
-class Rooms:
-    """Every room of this worker, by event code."""
-
-    def __init__(self):
-        self.rooms: dict[str, Room] = {}
-        self.healthy = True  # whether this worker can reach Redis, as clients were last told
-        # Told (code, True) when a room opens and (code, False) when it is removed: on a
-        # cluster the worker follows the channel of each event it has sockets for (app.py).
-        self.on_change: Callable[[str, bool], None] | None = None
-
-    def get(self, code: str) -> Room | None:
-        return self.rooms.get(code)
-
-    def join(self, event: Event, outbox: Outbox) -> Room:
-        room = self.rooms.get(event.code)
-        if room is None:
-            room = self.rooms[event.code] = Room(event)
-            if self.on_change is not None:
-                self.on_change(event.code, True)
-        # else keep the room's event: an edit of the debate may have reached it after this
-        # socket loaded its copy (edits arrive with the state notice, see Room.set_propositions)
-        room.outboxes[outbox.role].add(outbox)
-        if outbox.role == "audience":
-            room.online += 1
-        return room
-
-    def leave(self, code: str, outbox: Outbox) -> None:
-        room = self.rooms.get(code)
-        if room is None:
-            return
-        room.outboxes[outbox.role].discard(outbox)
-        if outbox.role == "audience":
-            room.online -= 1
-
-    def remove(self, code: str) -> None:
-        room = self.rooms.pop(code, None)
-        if room is not None:
-            room.close()
-            if self.on_change is not None:
-                self.on_change(code, False)
-
-    def set_health(self, healthy: bool) -> None:
-        """Tell every socket when this worker loses or regains Redis: screens and phones then
-        show that what they display may be stale, instead of silently freezing."""
-        if healthy == self.healthy:
-            return
-        self.healthy = healthy
-        message = protocol.status(healthy)
-        for room in self.rooms.values():
-            for outbox in room.everyone():
-                outbox.status(message)

@@ -10,6 +10,8 @@ library's own way. Same bytes on the wire.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from redis.asyncio.connection import Connection, UnixDomainSocketConnection
 
 REMEMBERED = 20_000  # distinct arguments kept (a few hundred per event, plus one per participant)
@@ -19,7 +21,7 @@ LONGEST = 200  # characters: longer values are not remembered
 class RememberingPacker:
     """A connection mixin: `pack_command` with a bounded memo of encoded arguments."""
 
-    _encoded: dict = {}  # (type, value) -> b"$<len>\r\n<value>\r\n", shared by every connection
+    _encoded: ClassVar[dict] = {}  # (type, value) -> b"$<len>\r\n<value>\r\n", shared by every connection
 
     def pack_command(self, *args):
         command = args[0]

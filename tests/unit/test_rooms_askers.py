@@ -9,7 +9,7 @@ import json
 from live.model import Event, Proposition
 from live.outbox import ASKING, Outbox
 from live.questions import Question, QuestionLists
-from live.rooms import Rooms
+from live.all_rooms import Rooms
 
 EVENT = Event(code="ABCDEF", title="t", language="nl", allow_neutral=True,
               propositions=(Proposition("p1", "een", 0),))

@@ -7,7 +7,7 @@ import json
 
 from live.model import Event, Proposition
 from live.outbox import Outbox
-from live.rooms import Rooms
+from live.all_rooms import Rooms
 
 EVENT = Event(code="ABCDEF", title="t", language="nl", allow_neutral=True,
               propositions=(Proposition("p1", "Een", 0), Proposition("p2", "Twee", 1)), perspectives=("A",))

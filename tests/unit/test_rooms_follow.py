@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from live.model import Event, Proposition
 from live.outbox import Outbox
-from live.rooms import Rooms
+from live.all_rooms import Rooms
 
 EVENT = Event(code="ABCDEF", title="t", language="nl", allow_neutral=True,
               propositions=(Proposition("p1", "een", 0),))

@@ -12,7 +12,7 @@ import pytest
 from live import model, rooms
 from live.model import DebateState, Event, Proposition, Tally
 from live.outbox import Outbox
-from live.rooms import Rooms
+from live.all_rooms import Rooms
 
 EVENT = Event(code="ABCDEF", title="t", language="nl", allow_neutral=True,
               propositions=(Proposition("p1", "een", 0),))
