@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from . import api, archive_api, control, new_event, pages, signin, sockets, ticketing, web
+from . import api, archive_api, collector, control, new_event, pages, signin, sockets, ticketing, web
 from .access import Access
 from .archiver import Archiver
 from .bus import Bus
@@ -33,7 +33,6 @@ from .store import Stores
 from .store.connect import open_clients
 
 log = logging.getLogger(__name__)
-GC_THRESHOLDS = (50_000, 10, 1_000)
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,14 +98,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        # With 10,000 sockets (~150 tracked objects each) Python's default collector runs a
-        # full collection that stops the event loop for about a second in the middle of a
-        # vote burst. Rarer collections keep that out of an evening; reference counting
-        # still frees almost everything at once (measured: docs/performance.md).
-        gc.set_threshold(*GC_THRESHOLDS)
+        # With 10,000 sockets (~150 tracked objects each) Python's collector stops the event
+        # loop for a tenth of a second and more in the middle of a vote: live/collector.py.
+        gc.set_threshold(*collector.THRESHOLDS)
         async with services(settings) as running:
             tasks = [asyncio.create_task(running.bus.run()), asyncio.create_task(running.bus.tick()),
-                     asyncio.create_task(running.archiver.run())]
+                     asyncio.create_task(running.archiver.run()), asyncio.create_task(collector.Collector().run())]
             try:
                 await running.access.signer()
             except StoreUnavailable:
@@ -119,6 +116,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     routes = [
+        # The sockets first: a hall joining at once is thousands of them (routes are tried in order).
+        WebSocketRoute("/ws/{code}/audience", sockets.audience_socket),
+        WebSocketRoute("/ws/{code}/projector", sockets.projector_socket),
+        WebSocketRoute("/ws/{code}/moderator", sockets.moderator_socket),
         Route("/", pages.index),
         Route("/join", pages.join),
         Route("/e/{code}", pages.audience),
@@ -165,9 +166,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/events", signin.organiser_login, methods=["POST"]),
         Route("/events/logout", signin.organiser_logout, methods=["POST"]),
         Route("/events/{code}/delete", pages.delete_event, methods=["POST"]),
-        WebSocketRoute("/ws/{code}/audience", sockets.audience_socket),
-        WebSocketRoute("/ws/{code}/projector", sockets.projector_socket),
-        WebSocketRoute("/ws/{code}/moderator", sockets.moderator_socket),
         Mount("/static", StaticFiles(directory=ROOT / "static"), name="static"),
     ]
     return Starlette(

@@ -33,7 +33,11 @@ _UNSIGNED = URLSafeSerializer("not-the-secret", salt="participant")
 
 
 def participant_of(token: str) -> str:
-    """The server-side participant id inside a participant token (read, not verified)."""
+    """The server-side participant id inside a participant token (read, not verified):
+    "<id>.<signature>" (docs/security.md), or the older serialized form."""
+    participant, _, _ = token.rpartition(".")
+    if len(participant) == 16 and "." not in participant:
+        return participant
     _, payload = _UNSIGNED.loads_unsafe(token)
     return payload[1]
 
