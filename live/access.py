@@ -6,6 +6,7 @@ Knows the stores and the bus; knows nothing of HTTP or WebSockets.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 
@@ -103,11 +104,11 @@ class Access:
             raise RuleError("rate_limited")
         return None
 
-    async def participant(self, event: Event, tokens: list[str | None]) -> tuple[str, str] | None:
+    async def participant(self, code: str, tokens: list[str | None]) -> tuple[str, str] | None:
         """The first of these tokens that is a valid identity in this event: (participant, token)."""
         signer = await self.signer()
         for token in tokens:
-            participant = signer.participant(event.code, token)
+            participant = signer.participant(code, token)
             if participant is not None:
                 return participant, token
         return None
@@ -125,6 +126,26 @@ class Access:
         if stream:
             await self.stores.votes.join_stream(event.code, participant, event.expires_at)
         return participant, token
+
+    async def find_event_minting(self, raw_code: str, address: str) -> tuple[Event | None, tuple[str, str] | None]:
+        """find_event for a socket that brings no identity, with a fresh one minted on it
+        and recorded in the same round trip to Redis (most of a hall joining at once):
+        (event, (participant, token)); for an unknown event nothing is recorded (note.lua)."""
+        code = normalize_code(raw_code)
+        if not code:
+            return await self.find_event(raw_code, address), None
+        participant, token = (await self.signer()).new_participant(code)
+        noted = self.stores.guards.note_identity_soon(code, self.stores.keys.identities(code), participant,
+                                                      f"socket:{now_ms()}", IDENTITY_RECORDS)
+        try:
+            event = await self.find_event(raw_code, address)  # sent in this same tick: one pipeline
+        finally:
+            if not noted.done():
+                await asyncio.wait([noted])
+            failed = noted.exception()  # retrieved either way
+        if failed is not None:
+            raise failed
+        return event, (participant, token) if event is not None else None
 
     async def socket_left(self, event: Event, participant: str, minted_here: bool, voted: bool,
                           seconds: float) -> bool:

@@ -65,15 +65,22 @@ class Outbox:
             del replies[0]
         self._wake()
 
-    def state(self, seq: int, message: str, force: bool = False) -> None:
+    def state(self, seq: int, message: str, force: bool = False, wake: bool = True) -> None:
+        """(`wake=False`: more is coming for this socket in this turn; `wake()` sends it all.)"""
         if seq < self._state_seq or (seq == self._state_seq and not force):
             return
         self._state_seq = seq
         self._state = message
-        self._wake()
+        if wake:
+            self._wake()
 
-    def tally(self, message: str) -> None:
+    def tally(self, message: str, wake: bool = True) -> None:
         self._tally = message
+        if wake:
+            self._wake()
+
+    def wake(self) -> None:
+        """Send what waits (after messages given with `wake=False`)."""
         self._wake()
 
     def presence(self, message: str) -> None:

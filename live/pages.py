@@ -72,7 +72,7 @@ async def audience(request: Request) -> Response:
     event = await event_or_404(request)
     access = request.state.access
     cookie = participant_cookie(event.code)
-    found = await access.participant(event, [request.cookies.get(cookie)])
+    found = await access.participant(event.code, [request.cookies.get(cookie)])
     # ?via=stream (the stream's link, /s/{code}): a new identity counts as the stream's; an
     # identity that first joined in the hall stays the hall's.
     stream = request.query_params.get("via") == "stream"

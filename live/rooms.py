@@ -76,17 +76,24 @@ class Room:
         self.state = state
         self.view = protocol.state_view(self.event, state, now_ms())
         message = protocol.encode(self.view)
-        for outbox in self.everyone():
-            outbox.state(state.seq, message, force)
         moved = previous is None or previous.position != state.position
         if moved or not self.wants_comparison(later=True):
             self.comparison = None
         if moved:
             self.tally = self.figures = self.round1 = None
-        elif self.tally is not None:
-            # Revealing or hiding changes what each role may see of the same tally; a reveal
-            # reaches every phone at once (the hall waits for it), not in slices.
-            self.send_tally(protocol.ROLES, at_once=True)
+        # Revealing or hiding changes what each role may see of the same tally: it goes with
+        # the state, in one turn of each socket (a reveal reaches the hall at once, not in slices).
+        tallies = {}
+        if self.tally is not None:
+            self.audience_slices.cancel()
+            tallies = {role: self.tally_message(role) for role in ("moderator", "projector")}
+            tallies["audience"] = self._audience_tally()
+        for outbox in self.everyone():
+            outbox.state(state.seq, message, force, wake=False)
+            tally = tallies.get(outbox.role)
+            if tally is not None:
+                outbox.tally(tally, wake=False)
+            outbox.wake()
         return moved
 
     @property
@@ -151,9 +158,8 @@ class Room:
                                    self.comparison, self.unflagged, self.state.exclude_flagged, self.round1)
         return None if view is None else protocol.encode(view)
 
-    def send_tally(self, roles: tuple[str, ...], at_once: bool = False) -> None:
-        """The current tally to these roles: screens at once (first), phones in slices
-        (`at_once`: all phones now, for a reveal)."""
+    def send_tally(self, roles: tuple[str, ...]) -> None:
+        """The current tally to these roles: screens at once (first), phones in slices."""
         for role in roles:
             if role == "audience":
                 continue
@@ -161,12 +167,7 @@ class Room:
             if message is not None:
                 for outbox in self.outboxes[role]:
                     outbox.tally(message)
-        if "audience" in roles and at_once:
-            self.audience_slices.cancel()  # everyone gets the newest now
-            message = self._audience_tally()
-            for outbox in self.outboxes["audience"] if message is not None else ():
-                outbox.tally(message)
-        elif "audience" in roles:
+        if "audience" in roles:
             self._send_audience_tallies()
 
     def _send_screen_tallies(self) -> None:

@@ -26,6 +26,7 @@ from .auth import (
     participant_cookie,
 )
 from .connections import SOCKETS, TokenBucket
+from .definition import normalize_code
 from .errors import ProtocolError, RuleError, StoreUnavailable
 from .model import Event
 from .outbox import Outbox
@@ -65,11 +66,12 @@ async def _serve(websocket: WebSocket, role: str) -> None:
         return
     address = websocket.client.host if websocket.client else "unknown"
     try:
-        event = await access.find_event(websocket.path_params["code"], address)
         participant = token = None
         minted = False
-        if event is not None and role == "audience":
-            participant, token, minted = await _participant(websocket, access, event, address)
+        if role == "audience":
+            event, participant, token, minted = await _audience(websocket, access, address)
+        else:
+            event = await access.find_event(websocket.path_params["code"], address)
         allowed = event is not None and (role != "moderator" or await _moderator_allowed(websocket, access, event,
                                                                                          origin, address))
     except StoreUnavailable:
@@ -124,14 +126,20 @@ def _frames(websocket: WebSocket):
     return lambda text: send({"type": "websocket.send", "text": text})
 
 
-async def _participant(websocket: WebSocket, access: "Access", event: Event,
-                       address: str) -> tuple[str, str, bool]:
-    """The participant behind this socket: from the cookie, or the token presented again
-    on reconnect; a forged or foreign token gets a fresh identity, never someone else's.
-    The last value says whether the identity was minted here."""
-    tokens = [websocket.cookies.get(participant_cookie(event.code)), websocket.query_params.get("participant")]
-    found = await access.participant(event, tokens)
-    return (*found, False) if found else (*await access.new_participant(event, address), True)
+async def _audience(websocket: WebSocket, access: "Access",
+                    address: str) -> tuple[Event | None, str | None, str | None, bool]:
+    """The event and the participant behind this socket: from the cookie, or the token
+    presented again on reconnect; a forged or foreign token gets a fresh identity, never
+    someone else's, minted in the same round trip as the event is read. The last value
+    says whether the identity was minted here."""
+    raw = websocket.path_params["code"]
+    code = normalize_code(raw)
+    tokens = [websocket.cookies.get(participant_cookie(code)), websocket.query_params.get("participant")]
+    found = await access.participant(code, tokens)
+    if found:
+        return await access.find_event(raw, address), *found, False
+    event, minted = await access.find_event_minting(raw, address)
+    return (event, *minted, True) if minted else (event, None, None, False)
 
 
 async def _moderator_allowed(websocket: WebSocket, access: "Access", event: Event, origin: str | None,

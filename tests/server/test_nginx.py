@@ -46,8 +46,9 @@ def nginx_conf(folder: Path, port: int, upstreams: list[int]) -> str:
 
 
 async def test_whole_loop_through_nginx_in_front_of_two_app_processes(tmp_path, redis_url):
+    # LIVE_SERVER_LOG=info: each process logs its sockets, to tell that nginx used both
     apps = [LiveProcess(tmp_path / f"app{i}", env={"REDIS_URL": redis_url, "LIVE_DEMO": "0",
-                                                    "LIVE_SECRET_KEY": "nginx-test-secret"})
+                                                    "LIVE_SECRET_KEY": "nginx-test-secret", "LIVE_SERVER_LOG": "info"})
             for i in range(2)]
     nginx = None
     try:
