@@ -173,7 +173,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Compressed pages and scripts: the phone page weighs about a quarter on a hall's
         # Wi-Fi (bench/pageweight.py measures it).
         # A Host that is not ours is refused (400) before anything else: DNS rebinding.
-        middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins),
+        middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins, allowed_hosts=settings.allowed_hosts,
+                               sockets={"audience": sockets.audience_socket, "projector": sockets.projector_socket,
+                                        "moderator": sockets.moderator_socket}),
                     Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False),
                     Middleware(GZipMiddleware, minimum_size=1000)],
         lifespan=lifespan,

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 import re
 
+from starlette._utils import parse_host_header
 from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
+from starlette.websockets import WebSocket
 
 from .auth import origin_allowed, own_origin
 
@@ -26,9 +28,17 @@ MAX_HEADERS = 100
 
 
 class SecurityMiddleware:
-    def __init__(self, app, allowed_origins: tuple[str, ...] = ()):
+    """`sockets`: {role: endpoint} of the WebSockets at /ws/{code}/{role}. A socket lives for
+    the whole evening and every message it receives resumes each layer between the server
+    and its endpoint, so sockets with a Host we serve go straight to their endpoint; any
+    other request (and a socket with a foreign Host) takes the whole stack."""
+
+    def __init__(self, app, allowed_origins: tuple[str, ...] = (), sockets: dict | None = None,
+                 allowed_hosts: tuple[str, ...] = ("*",)):
         self.app = app
         self.allowed_origins = allowed_origins
+        self.sockets = sockets or {}
+        self.allowed_hosts = [pattern.lower() for pattern in allowed_hosts]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -42,7 +52,11 @@ class SecurityMiddleware:
             # The socket's outbox sends its frames with the server's own send, past the
             # wrappers in between (a reveal is 20,000 frames: sockets.py).
             scope["live.send"] = send
-            await self.app(scope, receive, send)
+            endpoint = self._socket_endpoint(scope)
+            if endpoint is not None:
+                await endpoint(WebSocket(scope, receive, send))
+            else:
+                await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
         if scope["method"] not in SAFE_METHODS and not origin_allowed(
@@ -59,6 +73,23 @@ class SecurityMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
+
+
+    def _socket_endpoint(self, scope):
+        """The endpoint of a socket at /ws/{code}/{role} whose Host passes the same check as
+        TrustedHostMiddleware's (path_params set as the router would), else None."""
+        parts = scope["path"].split("/")
+        endpoint = self.sockets.get(parts[3]) if len(parts) == 4 and parts[1] == "ws" and parts[2] else None
+        if endpoint is None:
+            return None
+        if "*" not in self.allowed_hosts:
+            host = parse_host_header(Headers(scope=scope).get("host"))
+            name = host.host.lower() if host is not None else None
+            if name is None or not any(name == pattern or (pattern.startswith("*") and name.endswith(pattern[1:]))
+                                       for pattern in self.allowed_hosts):
+                return None  # the whole stack answers it, as for any request
+        scope["path_params"] = {"code": parts[2]}
+        return endpoint
 
 
 async def _refuse(scope, receive, send, text: str, status: int) -> None:
