@@ -49,9 +49,9 @@ class SecurityMiddleware:
             await _refuse(scope, receive, send, "Request headers too large.", 431)
             return
         if scope["type"] == "websocket":
-            # The socket's outbox sends its frames with the server's own send, past the
-            # wrappers in between (a reveal is 20,000 frames: sockets.py).
-            scope["live.send"] = send
+            # The socket sends and receives its frames with the server's own send and
+            # receive, past the wrappers in between (a reveal is 20,000 frames: sockets.py).
+            scope["live.send"], scope["live.receive"] = send, receive
             endpoint = self._socket_endpoint(scope)
             if endpoint is not None:
                 await endpoint(WebSocket(scope, receive, send))

@@ -158,8 +158,9 @@ async def _receive(websocket: WebSocket, connection: Connection, limit: int) -> 
     bucket = TokenBucket(rate=20, burst=40)
     strikes = 0
     language = outbox.language
+    receive = websocket.scope.get("live.receive") or websocket.receive  # the server's own, as for sending
     while True:
-        message = await websocket.receive()
+        message = await receive()
         if message["type"] == "websocket.disconnect":
             return
         text = message.get("text")
