@@ -246,3 +246,47 @@ def test_throttle_cancel_drops_the_pending_call(loop):
     assert calls == [100.0]
     throttle.trigger()
     assert calls == [100.0, 105.0]
+
+
+async def test_a_send_that_waits_and_then_fails_ends_the_sending_quietly():
+    """A send that has to wait (its future set later) and then fails: the sender task that
+    took over ends without raising, the socket counts as gone, and nothing more is tried."""
+    outbox = Outbox("audience")
+    tries: list[str] = []
+    pending = asyncio.get_running_loop().create_future()
+
+    async def send(message: str) -> None:
+        tries.append(message)
+        await pending  # the socket's buffer is full
+        raise AssertionError("not reached: the future fails")
+
+    outbox.attach(send)
+    outbox.state(1, "state")
+    sender = outbox._sender
+    assert sender is not None and tries == ["state"]
+    outbox.tally("tally")  # waits behind the send under way
+    pending.set_exception(ConnectionError("gone"))
+    await asyncio.wait_for(sender, 5)  # ends quietly
+    outbox.reply("later")
+    await outbox.drain()
+    assert tries == ["state"] and outbox._sender is None
+
+
+async def test_a_send_that_waits_then_succeeds_goes_on_with_what_came_meanwhile():
+    """The sender task resumes the suspended send with its future's result and sends the rest in order."""
+    outbox = Outbox("projector")
+    sent: list[str] = []
+    ready = asyncio.get_running_loop().create_future()
+
+    async def send(message: str) -> None:
+        if not sent:
+            await ready
+        sent.append(message)
+
+    outbox.attach(send)
+    outbox.state(1, "state")
+    outbox.tally("tally")
+    outbox.reply("ack")
+    ready.set_result(None)
+    await asyncio.wait_for(outbox._sender, 5)
+    assert sent == ["state", "ack", "tally"]
