@@ -6,7 +6,6 @@ Knows the stores and the bus; knows nothing of HTTP or WebSockets.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 
@@ -139,12 +138,10 @@ class Access:
                                                       f"socket:{now_ms()}", IDENTITY_RECORDS)
         try:
             event = await self.find_event(raw_code, address)  # sent in this same tick: one pipeline
-        finally:
-            if not noted.done():
-                await asyncio.wait([noted])
-            failed = noted.exception()  # retrieved either way
-        if failed is not None:
-            raise failed
+        except BaseException:
+            noted.add_done_callback(lambda done: done.cancelled() or done.exception())  # retrieved, not raised
+            raise
+        await noted
         return event, (participant, token) if event is not None else None
 
     async def socket_left(self, event: Event, participant: str, minted_here: bool, voted: bool,

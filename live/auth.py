@@ -6,6 +6,7 @@ itsdangerous so a forged or edited token is simply not recognised.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -138,6 +139,7 @@ def origin_allowed(origin: str | None, own_origin: str, allowed: tuple[str, ...]
     return False
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of two headers that a hall repeats 10,000 times
 def own_origin(scheme: str, host: str | None) -> str:
     scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
     host = (host or "").strip().lower()

@@ -55,7 +55,7 @@ async def moderator_socket(websocket: WebSocket) -> None:
 async def _serve(websocket: WebSocket, role: str) -> None:
     access, settings = websocket.state.access, websocket.state.settings
     origin = websocket.headers.get("origin")
-    if not origin_allowed(origin, own_origin(websocket.url.scheme, websocket.headers.get("host")),
+    if not origin_allowed(origin, own_origin(websocket.scope.get("scheme", "ws"), websocket.headers.get("host")),
                           settings.allowed_origins):
         log.warning("refused %s socket from origin %r", role, origin)
         await websocket.close(code=status.WS_1008_POLICY_VIOLATION)
