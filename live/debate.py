@@ -296,6 +296,8 @@ class Debate:
             return room.questions, []
         lists = await self.stores.questions.lists(event.code, moderator=role == "moderator",
                                                   own_of=[participant] if participant else [])
+        if room is not None:
+            room.remember_questions(lists)  # the next phones minted here need not read them
         if role != "audience":
             return lists, None
         shown = [q.id for q in questions.wall_order(lists.listed, lists.wall)]

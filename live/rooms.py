@@ -193,8 +193,7 @@ class Room:
 
     def send_questions(self, lists: QuestionLists) -> None:
         """Give each socket its view of one read of the question lists."""
-        if self.questions is None or lists.version >= self.questions.version:
-            self.questions = lists
+        self.remember_questions(lists)
         wall = protocol.wall_items(lists)
         public = protocol.public_questions(lists, wall)
         for outbox in self.outboxes["projector"]:
@@ -213,6 +212,11 @@ class Room:
             message = protocol.moderator_questions(lists)
             for outbox in self.outboxes["moderator"]:
                 outbox.questions(message)
+
+    def remember_questions(self, lists: QuestionLists) -> None:
+        """Keep the newest read of the question lists (what a phone minted here is given)."""
+        if self.questions is None or lists.version >= self.questions.version:
+            self.questions = lists
 
     def send_presence(self, message: str) -> None:
         for outbox in self.outboxes["moderator"]:

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
+from redis.asyncio.cluster import ClusterPipeline
 from redis.asyncio.connection import parse_url
+from redis.exceptions import RedisClusterException
 
 from .base import REDIS_ERRORS
 from .packing import remembering
@@ -61,18 +63,34 @@ def standalone_clients(url: str) -> Clients:
 
 class WaitingRedisCluster(RedisCluster):
     """redis-py's cluster client fails with MaxConnectionsError once a node's pool is full,
-    where the standalone pool above waits: here a command waits for one of `TURNS` turns
-    (pipelines and transactions, a few per event-loop tick, take a pool connection each)."""
+    where the standalone pool above waits (and the error makes it rebuild its view of the
+    cluster, closing the connections other commands are using): here a command waits for
+    one of `TURNS` turns, and a pipeline's execution for one of `PIPELINE_TURNS` (a hall
+    joining at once is hundreds of pipelines). Two separate kinds of turn, so that a
+    pipeline never waits for a turn of its own kind inside one."""
 
     TURNS = 64
+    PIPELINE_TURNS = 128  # with TURNS, below the nodes' max_connections (256)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._turns = asyncio.Semaphore(self.TURNS)
+        self.pipeline_turns = asyncio.Semaphore(self.PIPELINE_TURNS)
 
     async def execute_command(self, *args, **kwargs):
         async with self._turns:
             return await super().execute_command(*args, **kwargs)
+
+    def pipeline(self, transaction=None, shard_hint=None) -> "WaitingClusterPipeline":
+        if shard_hint:
+            raise RedisClusterException("shard_hint is deprecated in cluster mode")
+        return WaitingClusterPipeline(self, transaction)
+
+
+class WaitingClusterPipeline(ClusterPipeline):
+    async def execute(self, *args, **kwargs):
+        async with self.cluster_client.pipeline_turns:
+            return await super().execute(*args, **kwargs)
 
 
 def cluster_clients(url: str) -> Clients:
