@@ -3,6 +3,11 @@
 Still one command and one answer each; only the round trips are shared, which is what
 dominates the cost of a small command on the hot paths (a hall's votes, a hall joining at
 once: see docs/performance.md). Not a transaction: each command is as atomic as on its own.
+
+A batcher with a `window` waits that long for company while it is busy (its last pipeline
+went less than two windows ago): a hall joining at once arrives one handshake per tick, so
+one tick holds one join, and a pipeline costs the worker ~0.15 ms whatever it carries.
+When quiet, a command still goes in the next tick.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ class TickBatcher:
     """One pipeline per tick of whatever was submitted in it; a script that Redis lost (a
     restart) is loaded again and only the commands that needed it are sent again."""
 
-    def __init__(self, redis: Redis):
+    def __init__(self, redis: Redis, window: float = 0.0):
         self._redis = redis
+        self._window = window  # seconds
+        self._flushed = -1.0  # loop time of the last pipeline
         self._pending: list[tuple[tuple, object, asyncio.Future]] = []
 
     def command(self, *command) -> asyncio.Future:
@@ -36,11 +43,15 @@ class TickBatcher:
         future = loop.create_future()
         self._pending.append((command, script, future))
         if len(self._pending) == 1:
-            loop.call_soon(self._flush)
+            if self._window and loop.time() - self._flushed < 2 * self._window:
+                loop.call_later(self._window, self._flush)
+            else:
+                loop.call_soon(self._flush)
         return future
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        self._flushed = asyncio.get_running_loop().time()
         asyncio.get_running_loop().create_task(self._run(batch))
 
     async def _execute(self, batch) -> list:
