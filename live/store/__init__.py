@@ -39,10 +39,12 @@ from .state import StateStore
 from .tickets import TicketStore
 from .votes import VoteStore
 
-# While joins keep coming, the event reads and identity records of this many seconds share
-# one pipeline (store/batch.py): 10,000 phones joining at once cost ~40 % less CPU each
-# (docs/performance.md), and a join waits a few milliseconds more.
+# While joins (votes) keep coming, the event reads and identity records (the votes) of this
+# many seconds share one pipeline (store/batch.py): 10,000 phones joining at once cost ~45 %
+# less CPU each, a vote at a hall's pace ~35 % less (docs/performance.md); a join or an
+# acknowledgement waits a few milliseconds more.
 JOIN_WINDOW = 0.004
+VOTE_WINDOW = 0.004
 
 __all__ = ["Stores"]
 
@@ -74,6 +76,6 @@ class Stores:
         joins = TickBatcher(redis, JOIN_WINDOW)  # what a hall joining at once reads and writes
         return cls(events=EventStore(redis, keys, retention_days, joins), editing=EditingStore(redis, keys, notices),
                    state=StateStore(redis, keys, notices),
-                   votes=VoteStore(redis, keys, wait), questions=QuestionStore(redis, keys),
+                   votes=VoteStore(redis, keys, wait, VOTE_WINDOW), questions=QuestionStore(redis, keys),
                    guards=GuardStore(redis, keys, joins), presence=PresenceStore(redis, keys),
                    notices=notices, tickets=TicketStore(redis, keys), archives=ArchiveStore(redis, keys))

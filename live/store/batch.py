@@ -5,9 +5,9 @@ dominates the cost of a small command on the hot paths (a hall's votes, a hall j
 once: see docs/performance.md). Not a transaction: each command is as atomic as on its own.
 
 A batcher with a `window` waits that long for company while it is busy (its last pipeline
-went less than two windows ago): a hall joining at once arrives one handshake per tick, so
-one tick holds one join, and a pipeline costs the worker ~0.15 ms whatever it carries.
-When quiet, a command still goes in the next tick.
+went less than two windows ago): a hall joining at once, or voting at its own pace, arrives
+one handshake or vote per tick, so one tick holds one command, and a pipeline costs the
+worker ~0.15 ms whatever it carries. When quiet, a command still goes in the next tick.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ class VoteBatcher(TickBatcher):
     WAIT on each connection that wrote them: a vote is acknowledged only once that many
     replicas have it (else retry_later, and the phone sends it again)."""
 
-    def __init__(self, redis: Redis, script, wait: tuple[int, int] = (0, 0)):
-        super().__init__(redis)
+    def __init__(self, redis: Redis, script, wait: tuple[int, int] = (0, 0), window: float = 0.0):
+        super().__init__(redis, window)
         self._script = script
         self._wait = (wait[0], max(1, wait[1]))  # (WAIT n 0 would wait for ever)
 

@@ -52,12 +52,12 @@ def choice_of(stored_vote: str) -> str:
 
 
 class VoteStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys, wait: tuple[int, int] = (0, 0)):
+    def __init__(self, redis: Redis, keys: Keys, wait: tuple[int, int] = (0, 0), window: float = 0.0):
         super().__init__(redis, keys)
         self._vote_script = redis.register_script(lua("vote"))
         self._hand_count_script = redis.register_script(lua("hand_count"))
         self._perspective_script = redis.register_script(lua("perspective"))
-        self._votes = VoteBatcher(redis, self._vote_script, wait)
+        self._votes = VoteBatcher(redis, self._vote_script, wait, window)
 
     async def cast_vote(self, code: str, proposition: str, participant: str, choice: str,
                         expires_at: int) -> VoteOutcome:
