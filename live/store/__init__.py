@@ -14,7 +14,7 @@ in one place (base.redis_errors). Returns model objects.
 | presence.py  | connected phones per worker                                     |
 | notices.py   | publishing notices and this worker's subscription               |
 | sharded.py   | on a cluster: sharded pub/sub, one channel per followed event   |
-| batch.py     | the commands of one event-loop tick as one pipeline (votes, joins) |
+| batch.py     | the commands of one event-loop tick (of a few ms, while busy) as one pipeline (votes, joins) |
 | packing.py   | redis-py's command packing, each argument's wire form remembered |
 | connect.py   | the clients: standalone or Redis Cluster, told apart on connect |
 | archive.py   | archives, the retention pass's reduction and its lock            |

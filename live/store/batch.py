@@ -1,4 +1,5 @@
-"""Commands that arrive within one event-loop tick, sent to Redis as one pipeline.
+"""Commands that arrive within one event-loop tick (a few milliseconds, while busy), sent to
+Redis as one pipeline.
 
 Still one command and one answer each; only the round trips are shared, which is what
 dominates the cost of a small command on the hot paths (a hall's votes, a hall joining at
@@ -22,8 +23,9 @@ from .base import REDIS_ERRORS
 
 
 class TickBatcher:
-    """One pipeline per tick of whatever was submitted in it; a script that Redis lost (a
-    restart) is loaded again and only the commands that needed it are sent again."""
+    """One pipeline per tick (or window) of whatever was submitted in it; a script that
+    Redis lost (a restart) is loaded again and only the commands that needed it are sent
+    again."""
 
     def __init__(self, redis: Redis, window: float = 0.0):
         self._redis = redis
@@ -81,7 +83,7 @@ class TickBatcher:
 
 
 class VoteBatcher(TickBatcher):
-    """The votes of one tick as one pipeline (one vote script each), optionally followed by
+    """The votes of one tick (or window) as one pipeline (one vote script each), optionally followed by
     WAIT on each connection that wrote them: a vote is acknowledged only once that many
     replicas have it (else retry_later, and the phone sends it again)."""
 

@@ -50,7 +50,7 @@ class GuardStore(RedisStore):
         await self.redis.delete(key)
 
     def note_identity_soon(self, code: str, key: str, participant: str, value: str, most: int = 0):
-        """note_identity, sent with whatever else this tick sends (a future: StoreUnavailable
+        """note_identity, sent with whatever else this tick (window) sends (a future: StoreUnavailable
         on error), with the event's own expiry read inside the script."""
         return self._batch.script(self._note_script, [self.keys.event(code), key], [participant, value, "", most])
 

@@ -1,7 +1,8 @@
 """Redis I/O for votes, hand counts and declared perspectives.
 
 Every vote is one Lua script (lua/vote.lua); the votes that arrive within one event-loop
-tick share one pipeline. This module is the only reader of the stored count format
+tick (while votes keep coming: within a window of a few ms, store/batch.py) share one
+pipeline. This module is the only reader of the stored count format
 (documented in lua/vote.lua and keys.py): everything above it works on a `model.Tally`.
 """
 
