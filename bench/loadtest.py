@@ -351,7 +351,7 @@ async def wait_until(condition, timeout: float, step: float = 0.005) -> bool:
 class LoadTest:
     def __init__(self, url: str, control, server: Server | None, phones: int, window: float,
                  change_share: float, flood: float, concurrency: int = 200, seed: int = 1, per_address: int = 100,
-                 later: tuple[tuple[str, int, bool], ...] = ()):
+                 later: tuple[tuple[str, int, bool], ...] = (), reconnect: bool = False):
         parts = urlsplit(url)
         self.host, self.port = parts.hostname, parts.port
         self.control, self.server = control, server
@@ -359,6 +359,7 @@ class LoadTest:
         self.concurrency = concurrency
         self.per_address = per_address
         self.later = later  # (proposition, round, revealed) of the paced phases after p1 and p2
+        self.reconnect = reconnect  # at the end, every phone comes back with its token
         self.random = random.Random(seed)
         self.run = Run()
         self.phones: list[Phone] = []
@@ -371,11 +372,14 @@ class LoadTest:
         sample["machine"] = {"cpu_s": machine_busy(), "per_process": []}
         return sample
 
-    async def connect_phones(self, count: int) -> tuple[int, float]:
+    async def connect_phones(self, count: int, tokens: list[str | None] | None = None) -> tuple[int, float]:
+        """`tokens`: the identities the phones present again (a reconnect), else none."""
         limit = asyncio.Semaphore(self.concurrency)
-        hostport, path = f"{self.host}:{self.port}", f"/ws/{self.control.code}/audience"
+        hostport, base = f"{self.host}:{self.port}", f"/ws/{self.control.code}/audience"
+        tokens = tokens or [None] * count
 
-        async def one(source: str | None) -> Phone:
+        async def one(source: str | None, token: str | None) -> Phone:
+            path = base if token is None else f"{base}?participant={token}"
             async with limit:
                 phone = await connect(lambda: Phone(hostport, path, self.run), self.host, self.port, source=source)
                 try:
@@ -387,7 +391,8 @@ class LoadTest:
 
         start = now()
         first = len(self.phones)
-        results = await asyncio.gather(*(one(self.source(first + i)) for i in range(count)), return_exceptions=True)
+        results = await asyncio.gather(*(one(self.source(first + i), tokens[i]) for i in range(count)),
+                                       return_exceptions=True)
         elapsed = now() - start
         failed = [r for r in results if isinstance(r, BaseException)]
         self.phones += [r for r in results if not isinstance(r, BaseException)]
@@ -500,6 +505,8 @@ class LoadTest:
             await self.flood_phase()
         for proposition, round_, revealed in self.later:
             await self.paced_phase(proposition, round_, revealed)
+        if self.reconnect:
+            await self.reconnect_phase()
         report, checks = self.report, self.report["checks"].values()
         if memory is not None:
             stored = sum(sum(c["expected"].values()) for c in checks)  # votes kept, one per phone and proposition
@@ -533,6 +540,24 @@ class LoadTest:
                 "kib_per_phone": round((after["app"]["rss_kib"] - before["app"]["rss_kib"]) / max(1, connected), 2),
                 "redis_rss_kib": after["redis"]["rss_kib"]}
         self.report["connect"] = figures
+
+    async def reconnect_phase(self) -> None:
+        """Every phone drops its socket and comes back with its token, as after the hall's
+        Wi-Fi failed for a moment: the CPU per join of a phone that has an identity and a
+        vote (it reads its own from Redis; a minted phone has none)."""
+        tokens = [phone.token for phone in self.phones]
+        for phone in self.phones:
+            phone.abort()
+        self.phones = []
+        await asyncio.sleep(3.0)  # the server handles the closes before the joins are timed
+        before = self.sample()
+        connected, elapsed = await self.connect_phones(len(tokens), tokens)
+        cpu = cpu_delta(before, self.sample(), elapsed)
+        figures = {"phones": connected, "seconds": round(elapsed, 2), "per_second": round(connected / elapsed, 1),
+                   "cpu": cpu}
+        if "app" in before:
+            figures["server_cpu_ms_per_phone"] = round(1000 * cpu["app"]["cpu_s"] / max(1, connected), 3)
+        self.report["reconnect"] = figures
 
     async def open(self, proposition: str, round_: int = 1) -> float | None:
         """Open a proposition; with a moderator, wait until every phone has seen it open
@@ -628,7 +653,8 @@ class LoadTest:
 async def measure(target: str, workers: int, phones: int, window: float, change_share: float, flood: float,
                   url: str | None = None, admin_password: str = ADMIN_PASSWORD, timeout: float = 170,
                   concurrency: int = 200, seed: int = 1, server_env: dict[str, str] | None = None,
-                  per_address: int = 100, later: tuple[tuple[str, int, bool], ...] = ()) -> dict:
+                  per_address: int = 100, later: tuple[tuple[str, int, bool], ...] = (),
+                  reconnect: bool = False) -> dict:
     """One bounded run: start the target (unless `url`), drive it, stop everything."""
     server = None
     if url is None:
@@ -636,7 +662,7 @@ async def measure(target: str, workers: int, phones: int, window: float, change_
         url = server.url
     control = LiveControl(url, admin_password) if target == "live" else BareControl(server.redis_url)
     test = LoadTest(url, control, server, phones, window, change_share, flood, concurrency, seed, per_address,
-                    later)
+                    later, reconnect)
     try:
         report = await asyncio.wait_for(test.execute(), timeout)
         return {"target": target if server is None else server.name, "workers": workers, **report}
@@ -680,6 +706,11 @@ def summary(report: dict) -> str:
         f = report["flood"]
         lines.append(f"  flood: {f['votes_per_s']} votes/s over {f['seconds']} s; ack ms {f['ack_ms']}; "
                      f"cores {cores(f['cpu'])}")
+    if "reconnect" in report:
+        r = report["reconnect"]
+        lines.append(f"  reconnect: {r['phones']} phones came back with their token in {r['seconds']} s "
+                     f"({r['per_second']}/s); cores {cores(r['cpu'])}"
+                     + (f"; CPU {r['server_cpu_ms_per_phone']} ms per phone" if "server_cpu_ms_per_phone" in r else ""))
     for name, check in report["checks"].items():
         lines.append(f"  check {name}: expected {check['expected']} stored {check['stored']} lost {check['lost']} "
                      f"extra {check['extra']} unacked {check['unacked']} screens agree {check.get('screens_agree')}")
@@ -721,6 +752,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--later", default="p3,p3:2,p10,p4+",
                         help="paced phases after p1 and the flood: proposition[:round][+ revealed], comma-separated "
                              "('' for none)")
+    parser.add_argument("--reconnect", action="store_true",
+                        help="at the end, every phone drops its socket and comes back with its token (live only)")
     parser.add_argument("--json", help="also write the full report to this file")
     parser.add_argument("--nice", type=int, default=0,
                         help="scheduling priority of this generator and the servers it starts (root may go below 0)")
@@ -733,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
     report = asyncio.run(measure(args.target, args.workers, args.phones, args.window, args.change_share,
                                  args.flood, args.url, args.admin_password, args.timeout, args.concurrency, args.seed,
                                  dict(item.split("=", 1) for item in args.server_env), args.per_address,
-                                 later_positions(args.later)))
+                                 later_positions(args.later), args.reconnect and args.target == "live"))
     print(summary(report), flush=True)
     if args.json:
         with open(args.json, "w") as f:

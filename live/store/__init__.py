@@ -75,7 +75,7 @@ class Stores:
         notices = NoticeStore(redis, subscriber, keys, sharded, node_client)
         joins = TickBatcher(redis, JOIN_WINDOW)  # what a hall joining at once reads and writes
         return cls(events=EventStore(redis, keys, retention_days, joins), editing=EditingStore(redis, keys, notices),
-                   state=StateStore(redis, keys, notices),
-                   votes=VoteStore(redis, keys, wait, VOTE_WINDOW), questions=QuestionStore(redis, keys),
+                   state=StateStore(redis, keys, notices, joins),
+                   votes=VoteStore(redis, keys, wait, VOTE_WINDOW, joins), questions=QuestionStore(redis, keys, joins),
                    guards=GuardStore(redis, keys, joins), presence=PresenceStore(redis, keys),
-                   notices=notices, tickets=TicketStore(redis, keys), archives=ArchiveStore(redis, keys))
+                   notices=notices, tickets=TicketStore(redis, keys, joins), archives=ArchiveStore(redis, keys))

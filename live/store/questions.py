@@ -3,6 +3,8 @@ upvoting (one per participant per question) and moderating are each atomic."""
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 from redis.asyncio import Redis
 
@@ -16,11 +18,13 @@ from ..questions import (
     QuestionLists,
 )
 from .base import RedisStore, lua, now_ms, redis_errors
+from .batch import TickBatcher
 
 
 class QuestionStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: Redis, keys: Keys, batch: TickBatcher | None = None):
         super().__init__(redis, keys)
+        self._batch = batch or TickBatcher(redis)  # a joining socket's reads share its pipeline
         self._ask = redis.register_script(lua("ask"))
         self._upvote = redis.register_script(lua("upvote"))
         self._moderate = redis.register_script(lua("moderate"))
@@ -83,15 +87,13 @@ class QuestionStore(RedisStore):
         """What the roles see, read in two round trips: the top listed questions by votes
         plus the newest, everything for moderators (when asked), and own waiting ones."""
         k = lambda part: self.keys.question(code, part)  # noqa: E731
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(k("meta"), "v", "pinned", "premoderation", "wall")
-            pipe.zrevrange(k("listed"), 0, AUDIENCE_TOP - 1)
-            pipe.zrevrange(k("listed_time"), 0, AUDIENCE_NEWEST - 1)
-            for participant in own_of:
-                pipe.zrangebylex(k("mine"), f"[{participant}:", f"[{participant}:\xff")
-            if moderator:
-                pipe.zrevrange(k("all"), 0, MODERATOR_LIMIT - 1)
-            replies = await pipe.execute()
+        command = self._batch.command
+        replies = await asyncio.gather(
+            command("HMGET", k("meta"), "v", "pinned", "premoderation", "wall"),
+            command("ZREVRANGE", k("listed"), 0, AUDIENCE_TOP - 1),
+            command("ZREVRANGE", k("listed_time"), 0, AUDIENCE_NEWEST - 1),
+            *(command("ZRANGEBYLEX", k("mine"), f"[{participant}:", f"[{participant}:\xff") for participant in own_of),
+            *([command("ZREVRANGE", k("all"), 0, MODERATOR_LIMIT - 1)] if moderator else []))
         (version, pinned, premoderation, wall), top, newest = replies[:3]
         mine = replies[3:3 + len(own_of)]
         everything = replies[-1] if moderator else []
@@ -118,11 +120,10 @@ class QuestionStore(RedisStore):
     async def _load(self, code: str, ids: list[str], pinned: str | None) -> dict[str, Question]:
         if not ids:
             return {}
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(self.keys.question(code, "data"), ids)
-            pipe.hmget(self.keys.question(code, "status"), ids)
-            pipe.zmscore(self.keys.question(code, "votes"), ids)
-            data, statuses, votes = await pipe.execute()
+        data, statuses, votes = await asyncio.gather(
+            self._batch.command("HMGET", self.keys.question(code, "data"), *ids),
+            self._batch.command("HMGET", self.keys.question(code, "status"), *ids),
+            self._batch.command("ZMSCORE", self.keys.question(code, "votes"), *ids))
         found = {}
         for qid, raw, status, score in zip(ids, data, statuses, votes):
             if raw is None or status is None:
@@ -138,5 +139,6 @@ class QuestionStore(RedisStore):
         """Which of these questions this participant has upvoted."""
         if not ids:
             return []
-        flags = await self.redis.smismember(self.keys.question(code, "up"), [f"{q}:{participant}" for q in ids])
+        flags = await self._batch.command("SMISMEMBER", self.keys.question(code, "up"),
+                                          *(f"{q}:{participant}" for q in ids))
         return [q for q, flag in zip(ids, flags) if flag]

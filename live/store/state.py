@@ -14,6 +14,7 @@ from redis.exceptions import WatchError
 
 from ..model import DebateState, Phase, Status
 from .base import RedisStore, redis_errors
+from .batch import TickBatcher
 
 
 def state_from_fields(raw: dict[str, str]) -> DebateState:
@@ -53,13 +54,14 @@ AUDIT_ENTRIES = 1000  # the newest moderator actions kept in an event's audit lo
 
 
 class StateStore(RedisStore):
-    def __init__(self, redis, keys, notices=None):
+    def __init__(self, redis, keys, notices=None, batch: TickBatcher | None = None):
         super().__init__(redis, keys)
         self.notices = notices  # how a notice is published (PUBLISH, or SPUBLISH on a cluster)
+        self._batch = batch or TickBatcher(redis)  # a joining socket's reads share its pipeline
 
     @redis_errors
     async def load_state(self, code: str) -> DebateState:
-        return state_from_fields(await self.redis.hgetall(self.keys.state(code)))
+        return state_from_fields(await self._batch.command("HGETALL", self.keys.state(code)))
 
     @redis_errors
     async def transition(self, code: str, change: Callable[[DebateState], DebateState | None],

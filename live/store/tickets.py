@@ -3,16 +3,20 @@ event requires them. Redeeming is one Lua script (lua/redeem.lua)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from redis.asyncio import Redis
 
 from ..keys import Keys
 from .base import RedisStore, lua, redis_errors
+from .batch import TickBatcher
 
 
 class TicketStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys):
+    def __init__(self, redis: Redis, keys: Keys, batch: TickBatcher | None = None):
         super().__init__(redis, keys)
         self._redeem_script = redis.register_script(lua("redeem"))
+        self._batch = batch or TickBatcher(redis)  # a joining socket's reads share its pipeline
 
     @redis_errors
     async def add(self, code: str, tickets: list[str], expires_at: int) -> bool:
@@ -39,10 +43,8 @@ class TicketStore(RedisStore):
     async def status(self, code: str, participant: str) -> bool | None:
         """None when the event is not ticketed, else whether this identity holds a ticket (one
         round trip, read fresh: an event can turn ticketed while phones are connected)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(self.keys.event(code), "ticketed")
-            pipe.hexists(self.keys.holders(code), participant)
-            ticketed, holds = await pipe.execute()
+        ticketed, holds = await asyncio.gather(self._batch.command("HGET", self.keys.event(code), "ticketed"),
+                                               self._batch.command("HEXISTS", self.keys.holders(code), participant))
         return bool(holds) if ticketed == "1" else None
 
     @redis_errors

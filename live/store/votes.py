@@ -16,7 +16,7 @@ from ..errors import StoreUnavailable
 from ..keys import Keys
 from ..model import CHOICES, Tally
 from .base import RedisStore, lua, redis_errors
-from .batch import VoteBatcher
+from .batch import TickBatcher, VoteBatcher
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,10 @@ def choice_of(stored_vote: str) -> str:
 
 
 class VoteStore(RedisStore):
-    def __init__(self, redis: Redis, keys: Keys, wait: tuple[int, int] = (0, 0), window: float = 0.0):
+    def __init__(self, redis: Redis, keys: Keys, wait: tuple[int, int] = (0, 0), window: float = 0.0,
+                 reads: TickBatcher | None = None):
         super().__init__(redis, keys)
+        self._reads = reads or TickBatcher(redis)  # a joining socket's reads share its pipeline
         self._vote_script = redis.register_script(lua("vote"))
         self._hand_count_script = redis.register_script(lua("hand_count"))
         self._perspective_script = redis.register_script(lua("perspective"))
@@ -72,7 +74,8 @@ class VoteStore(RedisStore):
 
     @redis_errors
     async def read_tally(self, code: str, proposition: str, round_: int) -> Tally:
-        return tally_from(await self.redis.hgetall(self.keys.counts(code, proposition)), proposition, round_)
+        return tally_from(await self._reads.command("HGETALL", self.keys.counts(code, proposition)), proposition,
+                          round_)
 
     @redis_errors
     async def join_stream(self, code: str, participant: str, expires_at: int) -> None:
@@ -135,13 +138,13 @@ class VoteStore(RedisStore):
 
     @redis_errors
     async def perspective_of(self, code: str, participant: str) -> int | None:
-        value = await self.redis.hget(self.keys.perspectives(code), participant)
+        value = await self._reads.command("HGET", self.keys.perspectives(code), participant)
         return int(value) if value else None
 
     @redis_errors
     async def read_vote(self, code: str, proposition: str, round_: int, participant: str) -> str | None:
         """A participant's choice in a round, or None."""
-        stored = await self.redis.hget(self.keys.votes(code, proposition), f"{round_}:{participant}")
+        stored = await self._reads.command("HGET", self.keys.votes(code, proposition), f"{round_}:{participant}")
         return choice_of(stored) if stored else None
 
     @redis_errors
