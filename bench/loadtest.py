@@ -16,6 +16,8 @@ Phases (docs/performance.md explains each figure):
             and rounds, after p1 and p2 pushed their versions up (`+`: results revealed
             while voting): vote-to-projector and vote-to-moderator latency on every
             proposition, not only the first (issue 12)
+  reconnect (--reconnect) every phone drops its socket and comes back with its token, as
+            after the hall's Wi-Fi failed: CPU per phone that has an identity and a vote
 Every phase ends by comparing the stored tally (GET /api/events/{code}/results and the
 moderator's tally) with the votes acked. Exit status 1 when a vote is lost, a tally
 differs, a phone failed to connect or any error came back.
